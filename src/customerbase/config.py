@@ -1,0 +1,58 @@
+"""Settings: one class, read from the environment with the CUSTOMERBASE_ prefix."""
+
+from __future__ import annotations
+
+import enum
+from functools import cached_property
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Environment(enum.StrEnum):
+    development = "development"
+    production = "production"
+
+
+MIN_SECRET_KEY_LENGTH = 32
+
+
+class ConfigurationError(Exception):
+    """The settings cannot run the service (raised at start-up, never per request)."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CUSTOMERBASE_", extra="ignore")
+
+    env: Environment = Environment.development
+    data_dir: Path = Field(default_factory=lambda: Path.cwd() / "data")
+    database_url: str | None = None
+    secret_key: SecretStr | None = None
+    log_level: str = "INFO"
+    # Pool sizes: PostgreSQL only; SQLite has its own fixed layout (see kit.db).
+    db_pool_size: int = 10
+    db_max_overflow: int = 10
+
+    @property
+    def is_production(self) -> bool:
+        return self.env is Environment.production
+
+    @cached_property
+    def resolved_database_url(self) -> str:
+        """The database URL, defaulting to an embedded SQLite file in the data folder."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.data_dir / 'customerbase.db'}"
+
+    def check_production(self) -> None:
+        """Refuse settings that are unsafe outside development."""
+        if not self.is_production:
+            return
+        key = self.secret_key.get_secret_value() if self.secret_key else ""
+        if len(key) < MIN_SECRET_KEY_LENGTH:
+            raise ConfigurationError(
+                "CUSTOMERBASE_SECRET_KEY must be set to a random string of at least "
+                f"{MIN_SECRET_KEY_LENGTH} characters in production "
+                '(for example: python -c "import secrets; print(secrets.token_urlsafe(48))")'
+            )

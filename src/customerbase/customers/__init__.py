@@ -1,0 +1,1 @@
+"""Customers: the records every account, card and loan hangs off."""

@@ -1,0 +1,124 @@
+"""HTTP endpoints of the customers API v1. Each parses, authenticates and calls one service."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from customerbase.customers import service
+from customerbase.customers.schemas import (
+    BlacklistRequest,
+    CustomerCreate,
+    CustomerListParams,
+    CustomerUpdate,
+)
+from customerbase.customers.serializers import customer_to_dict
+from customerbase.kit.dependencies import ReadSessionDep, VaultDep, WriteSessionDep
+from customerbase.kit.envelope import OrjsonResponse, ok
+from customerbase.organizations.auth import TenantDep
+
+router = APIRouter(prefix="/v1/customers", tags=["customers"])
+
+
+@router.post("", status_code=201)
+async def create_customer(
+    body: CustomerCreate, tenant: TenantDep, session: WriteSessionDep, vault: VaultDep
+) -> OrjsonResponse:
+    """Create an individual or business customer."""
+    customer = await service.create_customer(session, vault, tenant, body)
+    return ok(customer_to_dict(customer, vault), "Customer created successfully", status_code=201)
+
+
+@router.get("")
+async def list_customers(
+    params: Annotated[CustomerListParams, Query()],
+    tenant: TenantDep,
+    session: ReadSessionDep,
+    vault: VaultDep,
+) -> OrjsonResponse:
+    """List customers, newest first, with filters, search and page or cursor pagination."""
+    page = await service.list_customers(session, tenant, params)
+    data = [customer_to_dict(customer, vault) for customer in page.items]
+    return ok(data, "Customers retrieved successfully", meta=page.meta)
+
+
+@router.get("/{key}")
+async def get_customer(
+    key: str, tenant: TenantDep, session: ReadSessionDep, vault: VaultDep
+) -> OrjsonResponse:
+    """Get a customer by id, reference or email (tried in that order)."""
+    customer = await service.get_customer(session, tenant, key)
+    return ok(customer_to_dict(customer, vault), "Customer retrieved successfully")
+
+
+async def _update(
+    customer_id: str,
+    body: CustomerUpdate,
+    tenant: TenantDep,
+    session: WriteSessionDep,
+    vault: VaultDep,
+) -> OrjsonResponse:
+    customer = await service.update_customer(session, tenant, customer_id, body)
+    return ok(customer_to_dict(customer, vault), "Customer updated successfully")
+
+
+router.add_api_route(
+    "/{customer_id}",
+    _update,
+    methods=["PATCH"],
+    summary="Update a customer",
+    description="Change only the fields sent; the others stay as they are.",
+    name="update_customer",
+)
+router.add_api_route(
+    "/{customer_id}",
+    _update,
+    methods=["PUT"],
+    summary="Update a customer (Bloc's verb)",
+    description="The same partial update as PATCH.",
+    name="update_customer_put",
+)
+
+
+@router.post("/{customer_id}/archive")
+async def archive_customer(
+    customer_id: str, tenant: TenantDep, session: WriteSessionDep, vault: VaultDep
+) -> OrjsonResponse:
+    """Archive a customer: it stays readable but cannot be changed until unarchived."""
+    customer = await service.archive_customer(session, tenant, customer_id)
+    return ok(customer_to_dict(customer, vault), "Customer archived successfully")
+
+
+@router.post("/{customer_id}/unarchive")
+async def unarchive_customer(
+    customer_id: str, tenant: TenantDep, session: WriteSessionDep, vault: VaultDep
+) -> OrjsonResponse:
+    """Return an archived customer to active."""
+    customer = await service.unarchive_customer(session, tenant, customer_id)
+    return ok(customer_to_dict(customer, vault), "Customer unarchived successfully")
+
+
+@router.post("/{customer_id}/blacklist")
+async def blacklist_customer(
+    customer_id: str,
+    body: BlacklistRequest,
+    tenant: TenantDep,
+    session: WriteSessionDep,
+    vault: VaultDep,
+) -> OrjsonResponse:
+    """Blacklist a customer, or lift the blacklist with `{"blacklist": false}`."""
+    customer = await service.set_blacklist(session, tenant, customer_id, body)
+    message = (
+        "Customer blacklisted successfully" if body.blacklist else "Customer removed from blacklist"
+    )
+    return ok(customer_to_dict(customer, vault), message)
+
+
+@router.delete("/{customer_id}")
+async def erase_customer(
+    customer_id: str, tenant: TenantDep, session: WriteSessionDep, vault: VaultDep
+) -> OrjsonResponse:
+    """Erase a customer's personal data irreversibly; the record stays with status `deleted`."""
+    customer = await service.erase_customer(session, tenant, customer_id)
+    return ok(customer_to_dict(customer, vault), "Customer erased successfully")

@@ -1,0 +1,216 @@
+"""Queries over customers. Every query is scoped by organization and environment; a repository
+runs queries and nothing else (no commits, no events)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, Select, func, literal, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from customerbase.models import Customer
+
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    organization_id: uuid.UUID
+    environment: str
+
+
+@dataclass(slots=True)
+class CustomerFilter:
+    """Normalised filters; `None` means "any"."""
+
+    email: str | None = None
+    phone_number: str | None = None
+    customer_type: str | None = None
+    statuses: tuple[str, ...] = ("active", "archived")
+    blacklisted: bool | None = None
+    kyc_tier: int | None = None
+    source: str | None = None
+    reference: str | None = None
+    created_from: datetime | None = None
+    created_before: datetime | None = None  # exclusive upper bound
+    search: str | None = None
+    search_digits: str | None = None
+
+
+def _like_prefix(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"{escaped}%"
+
+
+def _like_contains(text: str) -> str:
+    return "%" + _like_prefix(text)
+
+
+class CustomerRepository:
+    def __init__(self, session: AsyncSession, scope: Scope) -> None:
+        self.session = session
+        self.scope = scope
+
+    def _base(self) -> Select[Customer]:
+        return select(Customer).where(
+            Customer.organization_id == self.scope.organization_id,
+            Customer.environment == self.scope.environment,
+        )
+
+    async def get_by_id(
+        self, customer_id: uuid.UUID, *, for_update: bool = False
+    ) -> Customer | None:
+        statement = self._base().where(Customer.id == customer_id)
+        if for_update:
+            statement = statement.with_for_update()
+        return await self.session.scalar(statement)
+
+    async def get_by_reference(self, reference: str) -> Customer | None:
+        return await self.session.scalar(self._base().where(Customer.reference == reference))
+
+    async def get_by_email(self, email: str) -> Customer | None:
+        return await self.session.scalar(self._base().where(Customer.email == email))
+
+    async def find_conflict(
+        self,
+        *,
+        email: str | None,
+        reference: str | None,
+        bvn_index: str | None,
+        nin_index: str | None,
+        exclude_id: uuid.UUID | None = None,
+    ) -> tuple[str, uuid.UUID] | None:
+        """The first unique field already taken in this tenant, and who holds it."""
+        checks = [
+            ("email", Customer.email, email),
+            ("reference", Customer.reference, reference),
+            ("bvn", Customer.bvn_index, bvn_index),
+            ("nin", Customer.nin_index, nin_index),
+        ]
+        conditions = [column == value for _, column, value in checks if value is not None]
+        if not conditions:
+            return None
+        statement = (
+            select(
+                Customer.id,
+                Customer.email,
+                Customer.reference,
+                Customer.bvn_index,
+                Customer.nin_index,
+            )
+            .where(
+                Customer.organization_id == self.scope.organization_id,
+                Customer.environment == self.scope.environment,
+                or_(*conditions),
+            )
+            .limit(4)
+        )
+        if exclude_id is not None:
+            statement = statement.where(Customer.id != exclude_id)
+        rows = (await self.session.execute(statement)).all()
+        for name, _, value in checks:
+            if value is None:
+                continue
+            for row in rows:
+                held = {
+                    "email": row.email,
+                    "reference": row.reference,
+                    "bvn": row.bvn_index,
+                    "nin": row.nin_index,
+                }
+                if held[name] == value:
+                    return name, row.id
+        return None
+
+    def add(self, customer: Customer) -> None:
+        self.session.add(customer)
+
+    def _filtered(
+        self, statement: Select[Customer], filters: CustomerFilter
+    ) -> Select[Customer]:
+        conditions: list[ColumnElement[bool]] = [Customer.status.in_(filters.statuses)]
+        if filters.email is not None:
+            conditions.append(Customer.email == filters.email)
+        if filters.phone_number is not None:
+            conditions.append(Customer.phone_number == filters.phone_number)
+        if filters.customer_type is not None:
+            conditions.append(Customer.customer_type == filters.customer_type)
+        if filters.blacklisted is not None:
+            conditions.append(Customer.blacklisted == filters.blacklisted)
+        if filters.kyc_tier is not None:
+            conditions.append(Customer.kyc_tier == filters.kyc_tier)
+        if filters.source is not None:
+            conditions.append(Customer.source == filters.source)
+        if filters.reference is not None:
+            conditions.append(Customer.reference == filters.reference)
+        if filters.created_from is not None:
+            conditions.append(Customer.created_at >= filters.created_from)
+        if filters.created_before is not None:
+            conditions.append(Customer.created_at < filters.created_before)
+        if filters.search is not None:
+            conditions.append(self._search_condition(filters.search, filters.search_digits))
+        return statement.where(*conditions)
+
+    @staticmethod
+    def _search_condition(text: str, digits: str | None) -> ColumnElement[bool]:
+        """Case-insensitive prefix match on names, email and reference; digits anywhere in the
+        phone number. Portable SQL; a trigram index can take over on PostgreSQL later."""
+        prefix = _like_prefix(text)
+        whole_name = func.lower(
+            func.coalesce(Customer.first_name, literal(""))
+            + literal(" ")
+            + func.coalesce(Customer.last_name, literal(""))
+        )
+        options: list[ColumnElement[bool]] = [
+            func.lower(Customer.first_name).like(prefix, escape="\\"),
+            func.lower(Customer.last_name).like(prefix, escape="\\"),
+            func.lower(Customer.middle_name).like(prefix, escape="\\"),
+            func.lower(Customer.company_name).like(prefix, escape="\\"),
+            whole_name.like(prefix, escape="\\"),
+            Customer.email.like(prefix, escape="\\"),
+            func.lower(Customer.reference).like(prefix, escape="\\"),
+        ]
+        if digits:
+            options.append(Customer.phone_number.like(_like_contains(digits), escape="\\"))
+        return or_(*options)
+
+    async def count(self, filters: CustomerFilter) -> int:
+        statement = (
+            self._filtered(self._base(), filters).with_only_columns(func.count()).order_by(None)
+        )
+        return int(await self.session.scalar(statement) or 0)
+
+    async def page(self, filters: CustomerFilter, *, offset: int, limit: int) -> Sequence[Customer]:
+        statement = (
+            self._filtered(self._base(), filters)
+            .order_by(Customer.id.desc())
+            .offset(offset)
+            .limit(limit)
+        )
+        return (await self.session.scalars(statement)).all()
+
+    async def after(
+        self, filters: CustomerFilter, cursor: uuid.UUID, *, limit: int
+    ) -> Sequence[Customer]:
+        """Older than `cursor`, newest first."""
+        statement = (
+            self._filtered(self._base(), filters)
+            .where(Customer.id < cursor)
+            .order_by(Customer.id.desc())
+            .limit(limit)
+        )
+        return (await self.session.scalars(statement)).all()
+
+    async def before(
+        self, filters: CustomerFilter, cursor: uuid.UUID, *, limit: int
+    ) -> Sequence[Customer]:
+        """Newer than `cursor`: the `limit` closest to it, returned newest first."""
+        statement = (
+            self._filtered(self._base(), filters)
+            .where(Customer.id > cursor)
+            .order_by(Customer.id.asc())
+            .limit(limit)
+        )
+        rows = (await self.session.scalars(statement)).all()
+        return list(reversed(rows))

@@ -1,0 +1,181 @@
+"""Request schemas of the customers API. Responses are plain dicts built in `serializers`."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+from typing import Annotated, Any
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+)
+
+from customerbase.kit import validators as v
+
+
+class CustomerType(enum.StrEnum):
+    individual = "individual"
+    business = "business"
+
+
+class Source(enum.StrEnum):
+    banking = "banking"
+    payment = "payment"
+
+
+class Gender(enum.StrEnum):
+    male = "male"
+    female = "female"
+    other = "other"
+
+
+class CustomerStatus(enum.StrEnum):
+    active = "active"
+    archived = "archived"
+    deleted = "deleted"
+
+
+_CUSTOMER_TYPE_ALIASES = {
+    "individual": "individual",
+    "personal": "individual",
+    "business": "business",
+    "corporate": "business",
+}
+
+
+def _customer_type_alias(value: Any) -> Any:
+    """Bloc says Personal, Advancly says corporate: all mean one of our two types."""
+    if isinstance(value, str):
+        return _CUSTOMER_TYPE_ALIASES.get(value.strip().lower(), value)
+    return value
+
+
+def _lower(value: Any) -> Any:
+    return value.strip().lower() if isinstance(value, str) else value
+
+
+Name = Annotated[str, AfterValidator(v.not_blank), StringConstraints(max_length=100)]
+CompanyName = Annotated[str, AfterValidator(v.not_blank), StringConstraints(max_length=200)]
+Email = Annotated[str, StringConstraints(max_length=320), AfterValidator(v.normalize_email)]
+Phone = Annotated[str, AfterValidator(v.not_blank), StringConstraints(max_length=32)]
+DialCode = Annotated[str, AfterValidator(v.normalize_dial_code)]
+Country = Annotated[str, AfterValidator(v.normalize_country)]
+IdentityNumber = Annotated[str, AfterValidator(v.eleven_digits)]
+DateOfBirth = Annotated[date, AfterValidator(v.past_date)]
+Reference = Annotated[str, AfterValidator(v.not_blank), StringConstraints(max_length=100)]
+CustomerTypeIn = Annotated[CustomerType, BeforeValidator(_customer_type_alias)]
+SourceIn = Annotated[Source, BeforeValidator(_lower)]
+GenderIn = Annotated[Gender, BeforeValidator(_lower)]
+MetadataValue = str | bool | int | float
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class Address(_Strict):
+    street: Annotated[str, StringConstraints(max_length=300)] | None = None
+    city: Annotated[str, StringConstraints(max_length=100)] | None = None
+    state: Annotated[str, StringConstraints(max_length=100)] | None = None
+    postal_code: Annotated[str, StringConstraints(max_length=20)] | None = None
+    country: Country | None = None
+
+
+class CustomerCreate(_Strict):
+    """A new individual or business customer."""
+
+    customer_type: CustomerTypeIn = CustomerType.individual
+    first_name: Name | None = None
+    middle_name: Name | None = None
+    last_name: Name | None = None
+    company_name: CompanyName | None = None
+    email: Email
+    phone_number: Phone
+    dial_code: DialCode | None = None
+    country: Country | None = None
+    bvn: IdentityNumber | None = None
+    nin: IdentityNumber | None = None
+    date_of_birth: DateOfBirth | None = None
+    gender: GenderIn | None = None
+    address: Address | None = None
+    reference: Reference | None = None
+    source: SourceIn = Source.banking
+    metadata: dict[str, MetadataValue] | None = None
+
+    @field_validator("metadata")
+    @classmethod
+    def _metadata_limits(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
+        v.check_metadata(value)
+        return value
+
+
+# The only fields an update may change; anything else is rejected with the field named.
+UPDATABLE_FIELDS = frozenset(
+    {
+        "first_name",
+        "middle_name",
+        "last_name",
+        "email",
+        "phone_number",
+        "customer_type",
+        "address",
+        "metadata",
+        "reference",
+    }
+)
+
+
+class CustomerUpdate(_Strict):
+    """A partial update: only the fields sent change. `null` clears an optional field; in
+    `metadata`, a key set to `null` is removed and the other keys are merged."""
+
+    first_name: Name | None = None
+    middle_name: Name | None = None
+    last_name: Name | None = None
+    email: Email | None = None
+    phone_number: Phone | None = None
+    customer_type: CustomerTypeIn | None = None
+    address: Address | None = None
+    metadata: dict[str, MetadataValue | None] | None = None
+    reference: Reference | None = None
+
+    @field_validator("metadata")
+    @classmethod
+    def _metadata_limits(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
+        v.check_metadata(value, allow_null_values=True)
+        return value
+
+
+class BlacklistRequest(_Strict):
+    blacklist: bool = Field(description="true to blacklist the customer, false to lift it")
+    reason: Annotated[str, StringConstraints(max_length=500)] | None = None
+
+
+class CustomerListParams(_Strict):
+    """Filters and pagination of `GET /v1/customers`."""
+
+    page: int = Field(1, ge=1, le=1_000_000)
+    take: int = Field(20, ge=1, le=100)
+    starting_after: str | None = Field(
+        None, description="Cursor mode: the customers created before this customer id"
+    )
+    ending_before: str | None = Field(
+        None, description="Cursor mode: the customers created after this customer id"
+    )
+    email: str | None = Field(None, max_length=320)
+    phone_number: str | None = Field(None, max_length=32)
+    customer_type: CustomerTypeIn | None = None
+    status: Annotated[CustomerStatus, BeforeValidator(_lower)] | None = None
+    blacklisted: bool | None = None
+    kyc_tier: int | None = Field(None, ge=0, le=3)
+    source: SourceIn | None = None
+    reference: str | None = Field(None, max_length=100)
+    created_from: datetime | date | None = None
+    created_to: datetime | date | None = None
+    q: str | None = Field(None, min_length=1, max_length=100, description="Search text")

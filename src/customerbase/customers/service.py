@@ -1,0 +1,510 @@
+"""Customer rules. Services never commit; the request's session commits once at the end.
+
+Uniqueness (email, reference, BVN, NIN per organization and environment) is checked before a
+write, for a clear answer, and enforced by unique indexes, for the race: a write that loses the
+race fails on the index inside a savepoint and is answered 409 with the winner's id, never 500.
+"""
+
+from __future__ import annotations
+
+import math
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from customerbase.customers.repository import CustomerFilter, CustomerRepository, Scope
+from customerbase.customers.schemas import (
+    BlacklistRequest,
+    CustomerCreate,
+    CustomerListParams,
+    CustomerUpdate,
+)
+from customerbase.kit import validators as v
+from customerbase.kit.crypto import Vault
+from customerbase.kit.errors import Conflict, FieldError, NotFound, ValidationFailed
+from customerbase.kit.ids import parse_uuid, uuid7
+from customerbase.kit.time import utcnow
+from customerbase.models import Customer
+from customerbase.organizations.service import Tenant
+
+
+def _scope(tenant: Tenant) -> Scope:
+    return Scope(tenant.organization_id, tenant.environment)
+
+
+class CustomerNotFound(NotFound):
+    error_type = "customer_not_found"
+
+
+class DuplicateCustomer(Conflict):
+    error_type = "duplicate_customer"
+
+    def __init__(self, field: str, existing_id: uuid.UUID) -> None:
+        label = {"bvn": "BVN", "nin": "NIN"}.get(field, field)
+        super().__init__(
+            f"A customer with this {label} already exists",
+            fields=[FieldError(field, "is already used by another customer")],
+            extra={"existing_customer_id": str(existing_id)},
+        )
+
+
+class CustomerStateConflict(Conflict):
+    """The customer's status does not allow this change."""
+
+
+def _not_found(key: str) -> CustomerNotFound:
+    return CustomerNotFound(
+        f"No customer found for {key!r}" if len(key) <= 100 else "No customer found"
+    )
+
+
+# --- Reading -----------------------------------------------------------------------------
+
+
+async def get_customer(session: AsyncSession, tenant: Tenant, key: str) -> Customer:
+    """By id, then by reference, then by email (Bitnob's lookup)."""
+    repository = CustomerRepository(session, _scope(tenant))
+    customer_id = parse_uuid(key)
+    if customer_id is not None:
+        customer = await repository.get_by_id(customer_id)
+        if customer is not None:
+            return customer
+    customer = await repository.get_by_reference(key)
+    if customer is None and "@" in key:
+        customer = await repository.get_by_email(key.strip().lower())
+    if customer is None:
+        raise _not_found(key)
+    return customer
+
+
+async def _get_by_id(
+    repository: CustomerRepository, key: str, *, for_update: bool = True
+) -> Customer:
+    customer_id = parse_uuid(key)
+    customer = (
+        await repository.get_by_id(customer_id, for_update=for_update) if customer_id else None
+    )
+    if customer is None:
+        raise _not_found(key)
+    return customer
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerPage:
+    items: Sequence[Customer]
+    meta: dict[str, Any]
+
+
+def _day_start(value: date) -> datetime:
+    return datetime.combine(value, time.min, tzinfo=UTC)
+
+
+def _as_utc(value: datetime) -> datetime:
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _list_filter(params: CustomerListParams) -> CustomerFilter:
+    filters = CustomerFilter()
+    if params.status is not None:
+        filters.statuses = (params.status.value,)
+    if params.email is not None:
+        filters.email = params.email.strip().lower()
+    if params.phone_number is not None:
+        filters.phone_number = v.loose_phone(params.phone_number)
+    if params.customer_type is not None:
+        filters.customer_type = params.customer_type.value
+    filters.blacklisted = params.blacklisted
+    filters.kyc_tier = params.kyc_tier
+    if params.source is not None:
+        filters.source = params.source.value
+    if params.reference is not None:
+        filters.reference = params.reference.strip()
+    if params.created_from is not None:
+        start = params.created_from
+        filters.created_from = _as_utc(start) if isinstance(start, datetime) else _day_start(start)
+    if params.created_to is not None:
+        end = params.created_to
+        # A date means the whole day; a timestamp is an inclusive bound.
+        filters.created_before = (
+            _as_utc(end) + timedelta(microseconds=1)
+            if isinstance(end, datetime)
+            else _day_start(end) + timedelta(days=1)
+        )
+    if (
+        filters.created_from is not None
+        and filters.created_before is not None
+        and filters.created_from >= filters.created_before
+    ):
+        raise ValidationFailed.for_field("created_to", "must not be before created_from")
+    if params.q is not None:
+        text = params.q.strip().lower()
+        if not text:
+            raise ValidationFailed.for_field("q", "must not be blank")
+        filters.search = text
+        digits = "".join(ch for ch in text if ch.isdigit())
+        phone_like = all(ch.isdigit() or ch in "+-() " for ch in text)
+        # A local number "0803..." is stored as "+234803...": match it without its trunk 0.
+        filters.search_digits = digits.lstrip("0") if phone_like and len(digits) >= 3 else None
+    return filters
+
+
+def _cursor(name: str, value: str) -> uuid.UUID:
+    cursor = parse_uuid(value)
+    if cursor is None:
+        raise ValidationFailed.for_field(name, "must be a customer id")
+    return cursor
+
+
+async def list_customers(
+    session: AsyncSession, tenant: Tenant, params: CustomerListParams
+) -> CustomerPage:
+    """Newest first. Page mode (`page`, `take`) or cursor mode (`starting_after`,
+    `ending_before`); a cursor neither skips nor repeats a customer while others are created,
+    because ids are time-ordered and new customers only ever appear before the first page."""
+    fields_set = params.model_fields_set
+    if params.starting_after and params.ending_before:
+        raise ValidationFailed.for_field("ending_before", "cannot be combined with starting_after")
+    cursor_mode = bool(params.starting_after or params.ending_before)
+    if cursor_mode and "page" in fields_set and params.page != 1:
+        raise ValidationFailed.for_field("page", "cannot be combined with a cursor")
+
+    repository = CustomerRepository(session, _scope(tenant))
+    filters = _list_filter(params)
+    take = params.take
+    total = await repository.count(filters)
+    page_count = math.ceil(total / take) if total else 0
+
+    if params.starting_after:
+        rows = await repository.after(
+            filters, _cursor("starting_after", params.starting_after), limit=take + 1
+        )
+        has_next, has_previous = len(rows) > take, True
+        items = rows[:take]
+    elif params.ending_before:
+        rows = await repository.before(
+            filters, _cursor("ending_before", params.ending_before), limit=take + 1
+        )
+        has_previous, has_next = len(rows) > take, True
+        items = rows[-take:] if has_previous else rows
+    else:
+        rows = await repository.page(filters, offset=(params.page - 1) * take, limit=take + 1)
+        has_next, has_previous = len(rows) > take, params.page > 1
+        items = rows[:take]
+
+    meta: dict[str, Any] = {
+        "page": None if cursor_mode else params.page,
+        "take": take,
+        "item_count": total,
+        "page_count": page_count,
+        "has_previous_page": has_previous,
+        "has_next_page": has_next,
+        "next_cursor": str(items[-1].id) if has_next and items else None,
+        "previous_cursor": str(items[0].id) if has_previous and items else None,
+    }
+    return CustomerPage(items, meta)
+
+
+# --- Writing -----------------------------------------------------------------------------
+
+
+def _identity(
+    vault: Vault, organization_id: uuid.UUID, field: str, value: str
+) -> tuple[bytes, str, str]:
+    """(ciphertext, blind index, last four digits) of an identity number."""
+    return (
+        vault.encrypt(value, organization_id=organization_id, field=field),
+        vault.blind_index(value, organization_id=organization_id, field=field),
+        value[-4:],
+    )
+
+
+def _check_names(customer_type: str, names: dict[str, str | None]) -> list[FieldError]:
+    required = ("first_name", "last_name") if customer_type == "individual" else ("company_name",)
+    article = "an" if customer_type == "individual" else "a"
+    return [
+        FieldError(
+            name,
+            f"is required for {article} {customer_type} customer",
+        )
+        for name in required
+        if not names.get(name)
+    ]
+
+
+async def _flush_unique(
+    session: AsyncSession, repository: CustomerRepository, customer: Customer
+) -> None:
+    """Flush inside a savepoint; a unique index that fires becomes a 409 naming the holder."""
+    try:
+        async with session.begin_nested():
+            await session.flush()
+    except IntegrityError:
+        conflict = await repository.find_conflict(
+            email=customer.email,
+            reference=customer.reference,
+            bvn_index=customer.bvn_index,
+            nin_index=customer.nin_index,
+            exclude_id=customer.id,
+        )
+        if conflict is None:
+            raise
+        raise DuplicateCustomer(*conflict) from None
+
+
+async def create_customer(
+    session: AsyncSession, vault: Vault, tenant: Tenant, data: CustomerCreate
+) -> Customer:
+    customer_type = data.customer_type.value
+    errors = _check_names(
+        customer_type,
+        {
+            "first_name": data.first_name,
+            "last_name": data.last_name,
+            "company_name": data.company_name,
+        },
+    )
+    phone = dial_code = None
+    try:
+        phone, dial_code = v.parse_phone(
+            data.phone_number, dial_code=data.dial_code, country=data.country
+        )
+    except v.PhoneError as exc:
+        errors.append(FieldError("phone_number", str(exc)))
+    if errors:
+        raise ValidationFailed.for_fields(errors)
+
+    organization_id = tenant.organization_id
+    customer = Customer(
+        id=uuid7(),
+        organization_id=organization_id,
+        environment=tenant.environment,
+        reference=data.reference,
+        customer_type=customer_type,
+        first_name=data.first_name,
+        middle_name=data.middle_name,
+        last_name=data.last_name,
+        company_name=data.company_name,
+        email=data.email,
+        phone_number=phone,
+        dial_code=dial_code,
+        country=data.country,
+        gender=data.gender.value if data.gender else None,
+        address=data.address.model_dump(exclude_none=True) if data.address else None,
+        source=data.source.value,
+        metadata_=dict(data.metadata or {}),
+        status="active",
+        blacklisted=False,
+        kyc_tier=0,
+        kyc_status="not_started",
+    )
+    if data.bvn:
+        customer.bvn_encrypted, customer.bvn_index, customer.bvn_last4 = _identity(
+            vault, organization_id, "bvn", data.bvn
+        )
+    if data.nin:
+        customer.nin_encrypted, customer.nin_index, customer.nin_last4 = _identity(
+            vault, organization_id, "nin", data.nin
+        )
+    if data.date_of_birth:
+        customer.date_of_birth_encrypted = vault.encrypt(
+            data.date_of_birth.isoformat(), organization_id=organization_id, field="date_of_birth"
+        )
+    now = utcnow()
+    customer.created_at = customer.updated_at = now
+
+    repository = CustomerRepository(session, _scope(tenant))
+    conflict = await repository.find_conflict(
+        email=customer.email,
+        reference=customer.reference,
+        bvn_index=customer.bvn_index,
+        nin_index=customer.nin_index,
+    )
+    if conflict is not None:
+        raise DuplicateCustomer(*conflict)
+    repository.add(customer)
+    await _flush_unique(session, repository, customer)
+    return customer
+
+
+def _ensure_changeable(customer: Customer) -> None:
+    if customer.status == "deleted":
+        raise CustomerStateConflict(
+            "This customer has been erased and cannot be changed", error_type="customer_deleted"
+        )
+    if customer.status == "archived":
+        raise CustomerStateConflict(
+            "This customer is archived: unarchive it before changing it",
+            error_type="customer_archived",
+        )
+
+
+async def update_customer(
+    session: AsyncSession, tenant: Tenant, key: str, data: CustomerUpdate
+) -> Customer:
+    repository = CustomerRepository(session, _scope(tenant))
+    customer = await _get_by_id(repository, key)
+    _ensure_changeable(customer)
+    sent = data.model_fields_set
+    errors: list[FieldError] = []
+
+    for required in ("email", "phone_number", "customer_type"):
+        if required in sent and getattr(data, required) is None:
+            errors.append(FieldError(required, "cannot be removed"))
+
+    names = {
+        name: (getattr(data, name) if name in sent else getattr(customer, name))
+        for name in ("first_name", "last_name", "company_name")
+    }
+    customer_type = data.customer_type.value if data.customer_type else customer.customer_type
+    for error in _check_names(customer_type, names):
+        # Name the field the client sent when the type change is what broke the rule.
+        field = (
+            error.field if error.field in sent or "customer_type" not in sent else "customer_type"
+        )
+        message = (
+            error.message
+            if field == error.field
+            else f"needs {error.field}, which this customer lacks"
+        )
+        errors.append(FieldError(field, message))
+
+    phone = dial_code = None
+    if "phone_number" in sent and data.phone_number is not None:
+        try:
+            phone, dial_code = v.parse_phone(
+                data.phone_number, dial_code=customer.dial_code, country=customer.country
+            )
+        except v.PhoneError as exc:
+            errors.append(FieldError("phone_number", str(exc)))
+
+    metadata = dict(customer.metadata_ or {})
+    if "metadata" in sent:
+        if data.metadata is None:
+            metadata = {}
+        else:
+            for meta_key, meta_value in data.metadata.items():
+                if meta_value is None:
+                    metadata.pop(meta_key, None)
+                else:
+                    metadata[meta_key] = meta_value
+            if len(metadata) > 50:
+                errors.append(FieldError("metadata", "must have at most 50 keys"))
+    if errors:
+        raise ValidationFailed.for_fields(errors)
+
+    for name in ("first_name", "middle_name", "last_name", "reference"):
+        if name in sent:
+            setattr(customer, name, getattr(data, name))
+    if "email" in sent:
+        customer.email = data.email
+    if phone is not None:
+        customer.phone_number, customer.dial_code = phone, dial_code
+    customer.customer_type = customer_type
+    if "address" in sent:
+        customer.address = data.address.model_dump(exclude_none=True) if data.address else None
+    customer.metadata_ = metadata
+
+    if {"email", "reference"} & sent:
+        conflict = await repository.find_conflict(
+            email=customer.email if "email" in sent else None,
+            reference=customer.reference if "reference" in sent else None,
+            bvn_index=None,
+            nin_index=None,
+            exclude_id=customer.id,
+        )
+        if conflict is not None:
+            raise DuplicateCustomer(*conflict)
+    customer.updated_at = utcnow()
+    await _flush_unique(session, repository, customer)
+    return customer
+
+
+async def archive_customer(session: AsyncSession, tenant: Tenant, key: str) -> Customer:
+    """Archive: readable, but frozen until unarchived. (Bloc: linked accounts go inactive.)"""
+    repository = CustomerRepository(session, _scope(tenant))
+    customer = await _get_by_id(repository, key)
+    if customer.status == "archived":
+        raise CustomerStateConflict(
+            "This customer is already archived", error_type="customer_archived"
+        )
+    _ensure_changeable(customer)
+    now = utcnow()
+    customer.status, customer.archived_at, customer.updated_at = "archived", now, now
+    await session.flush()
+    return customer
+
+
+async def unarchive_customer(session: AsyncSession, tenant: Tenant, key: str) -> Customer:
+    repository = CustomerRepository(session, _scope(tenant))
+    customer = await _get_by_id(repository, key)
+    if customer.status != "archived":
+        _ensure_changeable(customer)
+        raise CustomerStateConflict(
+            "This customer is not archived", error_type="customer_not_archived"
+        )
+    customer.status, customer.archived_at, customer.updated_at = "active", None, utcnow()
+    await session.flush()
+    return customer
+
+
+async def set_blacklist(
+    session: AsyncSession, tenant: Tenant, key: str, data: BlacklistRequest
+) -> Customer:
+    repository = CustomerRepository(session, _scope(tenant))
+    customer = await _get_by_id(repository, key)
+    _ensure_changeable(customer)
+    now = utcnow()
+    if data.blacklist:
+        if not customer.blacklisted:
+            customer.blacklisted_at = now
+        customer.blacklisted = True
+        customer.blacklist_reason = data.reason
+    else:
+        customer.blacklisted, customer.blacklist_reason, customer.blacklisted_at = False, None, None
+    customer.updated_at = now
+    await session.flush()
+    return customer
+
+
+_ERASED_FIELDS = (
+    "reference",
+    "first_name",
+    "middle_name",
+    "last_name",
+    "company_name",
+    "email",
+    "phone_number",
+    "dial_code",
+    "country",
+    "date_of_birth_encrypted",
+    "gender",
+    "address",
+    "bvn_encrypted",
+    "bvn_index",
+    "bvn_last4",
+    "nin_encrypted",
+    "nin_index",
+    "nin_last4",
+    "blacklist_reason",
+)
+
+
+async def erase_customer(session: AsyncSession, tenant: Tenant, key: str) -> Customer:
+    """Irreversibly remove the personal data; keep the record, its id and status `deleted`, so
+    that what refers to it stays consistent. Erasing twice is harmless."""
+    repository = CustomerRepository(session, _scope(tenant))
+    customer = await _get_by_id(repository, key)
+    if customer.status == "deleted":
+        return customer
+    for name in _ERASED_FIELDS:
+        setattr(customer, name, None)
+    now = utcnow()
+    customer.metadata_ = {}
+    customer.status, customer.deleted_at, customer.updated_at = "deleted", now, now
+    await session.flush()
+    return customer

@@ -1,0 +1,1 @@
+"""Domain-free helpers. Nothing in kit imports a domain package."""

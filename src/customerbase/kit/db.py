@@ -1,0 +1,134 @@
+"""Database engines and sessions, portable between SQLite and PostgreSQL.
+
+Two session types: a `ReadSession` for requests that only read and a `WriteSession` for requests
+that change state. Services never commit; the request commits once, before the response is sent,
+and rolls back on error (see `customerbase.kit.dependencies`).
+
+SQLite: WAL journal with synchronous=FULL, so an acknowledged write survives a crash. Writers are
+serialised by a write engine whose pool holds one connection and whose transactions start with
+BEGIN IMMEDIATE: a writer waits its turn in the pool instead of failing with "database is
+locked" half-way through. Readers use their own pool and see a consistent snapshot (BEGIN).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, NewType
+
+from sqlalchemy import event
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+
+ReadSession = NewType("ReadSession", AsyncSession)
+WriteSession = NewType("WriteSession", AsyncSession)
+
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+
+def async_url(url: str) -> URL:
+    """Normalise a user-facing URL (postgresql://, postgres://, sqlite:///) to an async driver."""
+    parsed = make_url(
+        url.replace("postgres://", "postgresql://", 1) if url.startswith("postgres://") else url
+    )
+    backend = parsed.get_backend_name()
+    if backend == "postgresql":
+        return parsed.set(drivername="postgresql+asyncpg")
+    if backend == "sqlite":
+        return parsed.set(drivername="sqlite+aiosqlite")
+    raise ValueError(f"unsupported database {backend!r}: use postgresql:// or sqlite:///")
+
+
+def is_sqlite(url: URL) -> bool:
+    return url.get_backend_name() == "sqlite"
+
+
+def _prepare_sqlite_file(url: URL) -> None:
+    if url.database and url.database != ":memory:":
+        Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+
+
+def _install_sqlite_hooks(engine: AsyncEngine, *, begin: str) -> None:
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Take transaction control away from the sqlite3 module, so that BEGIN is ours.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=FULL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        # Erased personal data is overwritten on disk, not left in free pages.
+        cursor.execute("PRAGMA secure_delete=ON")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        connection.exec_driver_sql(begin)
+
+
+@dataclass
+class Database:
+    """The engines of one database and the session factories over them."""
+
+    url: URL
+    read_engine: AsyncEngine
+    write_engine: AsyncEngine
+
+    def __post_init__(self) -> None:
+        self._read = async_sessionmaker(self.read_engine, expire_on_commit=False, autoflush=False)
+        self._write = async_sessionmaker(self.write_engine, expire_on_commit=False, autoflush=False)
+
+    @property
+    def dialect(self) -> str:
+        return self.url.get_backend_name()
+
+    @asynccontextmanager
+    async def read_session(self) -> AsyncIterator[ReadSession]:
+        async with self._read() as session:
+            try:
+                yield ReadSession(session)
+            finally:
+                await session.rollback()
+
+    @asynccontextmanager
+    async def write_session(self) -> AsyncIterator[WriteSession]:
+        """A session that commits when the block ends normally and rolls back otherwise."""
+        async with self._write() as session:
+            try:
+                yield WriteSession(session)
+            except BaseException:
+                await session.rollback()
+                raise
+            else:
+                await session.commit()
+
+    async def dispose(self) -> None:
+        await self.write_engine.dispose()
+        if self.read_engine is not self.write_engine:
+            await self.read_engine.dispose()
+
+
+def create_database(url: str, *, pool_size: int = 10, max_overflow: int = 10) -> Database:
+    parsed = async_url(url)
+    if is_sqlite(parsed):
+        _prepare_sqlite_file(parsed)
+        write_engine = create_async_engine(parsed, pool_size=1, max_overflow=0, pool_timeout=60)
+        _install_sqlite_hooks(write_engine, begin="BEGIN IMMEDIATE")
+        read_engine = create_async_engine(parsed, pool_size=4, max_overflow=4)
+        _install_sqlite_hooks(read_engine, begin="BEGIN")
+        return Database(parsed, read_engine, write_engine)
+    engine = create_async_engine(
+        parsed,
+        pool_size=pool_size,
+        max_overflow=max_overflow,
+        pool_pre_ping=True,
+    )
+    return Database(parsed, engine, engine)

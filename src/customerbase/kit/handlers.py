@@ -1,0 +1,131 @@
+"""Turn every exception into the error envelope, with the field named where there is one."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import Response
+
+from customerbase.kit.envelope import error
+from customerbase.kit.errors import CustomerbaseError, FieldError
+from customerbase.kit.request_id import request_id_of
+
+logger = logging.getLogger("customerbase.errors")
+
+_LOCATIONS = {"body", "query", "path", "header", "cookie"}
+
+_MESSAGES = {
+    "missing": "is required",
+    "extra_forbidden": "is not allowed here",
+    "string_type": "must be a string",
+    "bool_type": "must be true or false",
+    "bool_parsing": "must be true or false",
+    "int_type": "must be an integer",
+    "int_parsing": "must be an integer",
+    "int_from_float": "must be an integer",
+    "dict_type": "must be an object",
+    "model_type": "must be an object",
+    "model_attributes_type": "must be an object",
+    "date_type": "must be a date in ISO 8601 form (YYYY-MM-DD)",
+    "date_parsing": "must be a date in ISO 8601 form (YYYY-MM-DD)",
+    "date_from_datetime_parsing": "must be a date in ISO 8601 form (YYYY-MM-DD)",
+    "date_from_datetime_inexact": "must be a date without a time of day",
+    "datetime_type": "must be an ISO 8601 date or timestamp",
+    "datetime_parsing": "must be an ISO 8601 date or timestamp",
+    "datetime_from_date_parsing": "must be an ISO 8601 date or timestamp",
+    "json_invalid": "is not valid JSON",
+}
+
+
+def _field_name(loc: Sequence[Any]) -> str:
+    parts = list(loc)
+    if parts and parts[0] in _LOCATIONS:
+        parts = parts[1:]
+    # Union members show up as type names in the location: keep only the field path.
+    parts = [
+        p for p in parts if not (isinstance(p, str) and ("[" in p or p in {"date", "datetime"}))
+    ]
+    name = ""
+    for part in parts:
+        if isinstance(part, int):
+            name += f"[{part}]"
+        else:
+            name += f".{part}" if name else str(part)
+    return name or "body"
+
+
+def _message(err: dict[str, Any]) -> str:
+    kind = err.get("type", "")
+    ctx = err.get("ctx") or {}
+    if kind == "value_error":
+        return str(ctx.get("error", err.get("msg", "is invalid")))
+    if kind in _MESSAGES:
+        return _MESSAGES[kind]
+    if kind == "string_too_long":
+        return f"must be at most {ctx.get('max_length')} characters"
+    if kind == "string_too_short":
+        return f"must be at least {ctx.get('min_length')} characters"
+    if kind in {"less_than_equal", "less_than"}:
+        return f"must be at most {ctx.get('le', ctx.get('lt'))}"
+    if kind in {"greater_than_equal", "greater_than"}:
+        return f"must be at least {ctx.get('ge', ctx.get('gt'))}"
+    if kind == "enum":
+        return f"must be one of {ctx.get('expected')}"
+    msg = str(err.get("msg", "is invalid"))
+    return msg.replace("Input should be", "must be", 1)
+
+
+def field_errors(errors: Sequence[Any]) -> list[FieldError]:
+    """Pydantic's errors as (field, message) pairs, without ever echoing the input value."""
+    seen: dict[str, FieldError] = {}
+    for err in errors:
+        name = _field_name(err.get("loc", ()))
+        if name not in seen:
+            seen[name] = FieldError(name, _message(err))
+    return list(seen.values())
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(CustomerbaseError)
+    async def _domain_error(request: Request, exc: CustomerbaseError) -> Response:
+        return error(
+            exc.status_code,
+            exc.message,
+            exc.error_body(),
+            request_id_of(request.scope),
+            exc.headers,
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation_error(request: Request, exc: RequestValidationError) -> Response:
+        fields = field_errors(exc.errors())
+        message = "; ".join(f"{f.field}: {f.message}" for f in fields)
+        body = {"type": "validation_error", "fields": [f.as_dict() for f in fields]}
+        return error(422, message, body, request_id_of(request.scope))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        kinds = {404: "not_found", 405: "method_not_allowed", 400: "bad_request"}
+        kind = kinds.get(exc.status_code, "http_error")
+        message = "No such endpoint" if exc.status_code == 404 else str(exc.detail)
+        headers = dict(exc.headers) if exc.headers else None
+        return error(
+            exc.status_code,
+            message,
+            {"type": kind, "fields": []},
+            request_id_of(request.scope),
+            headers,
+        )
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> Response:
+        request_id = request_id_of(request.scope)
+        # The exception type and traceback only: never the request body or its personal data.
+        logger.error("unhandled %s request_id=%s", type(exc).__name__, request_id, exc_info=exc)
+        body = {"type": "api_error", "fields": []}
+        return error(500, "An unexpected error occurred; it has been logged", body, request_id)

@@ -1,0 +1,123 @@
+"""Reusable field validators: each returns the normalised value or raises ValueError with a
+message that reads after the field's name ("email: is not a valid email address")."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Any
+
+import phonenumbers
+import pycountry
+from email_validator import EmailNotValidError, validate_email
+
+_DIAL_CODE = re.compile(r"^\+?(\d{1,4})$")
+
+
+def normalize_email(value: str) -> str:
+    """Syntax-checked, normalised and lower-cased (emails are unique without regard to case)."""
+    try:
+        result = validate_email(value.strip(), check_deliverability=False)
+    except EmailNotValidError as exc:
+        raise ValueError(f"is not a valid email address ({exc})") from None
+    return result.normalized.lower()
+
+
+def normalize_country(value: str) -> str:
+    """An ISO 3166-1 alpha-2 code, upper-cased."""
+    code = value.strip().upper()
+    if len(code) != 2 or not code.isalpha() or pycountry.countries.get(alpha_2=code) is None:
+        raise ValueError("must be an ISO 3166-1 alpha-2 country code, such as NG or US")
+    return code
+
+
+def normalize_dial_code(value: str) -> str:
+    """A country calling code as '+234'."""
+    match = _DIAL_CODE.match(value.strip())
+    if not match:
+        raise ValueError("must be a country calling code such as +234")
+    code = int(match.group(1))
+    if phonenumbers.region_code_for_country_code(code) == phonenumbers.UNKNOWN_REGION:
+        raise ValueError(f"+{code} is not a country calling code in use")
+    return f"+{code}"
+
+
+def eleven_digits(value: str) -> str:
+    """BVN and NIN: exactly eleven digits. The value itself never appears in the message."""
+    stripped = value.strip()
+    if len(stripped) != 11 or not stripped.isascii() or not stripped.isdigit():
+        raise ValueError("must be exactly 11 digits")
+    return stripped
+
+
+def past_date(value: date) -> date:
+    if value > date.today():
+        raise ValueError("must not be in the future")
+    if value.year < 1900:
+        raise ValueError("must be on or after 1900-01-01")
+    return value
+
+
+def not_blank(value: str) -> str:
+    stripped = value.strip()
+    if not stripped:
+        raise ValueError("must not be blank")
+    return stripped
+
+
+class PhoneError(ValueError):
+    pass
+
+
+def parse_phone(number: str, *, dial_code: str | None, country: str | None) -> tuple[str, str]:
+    """(E.164 number, dial code) for a number in international form, or a local number with a
+    dial code or country to place it."""
+    raw = number.strip()
+    region: str | None = None
+    if not raw.startswith("+"):
+        if dial_code:
+            region = phonenumbers.region_code_for_country_code(int(dial_code[1:]))
+        elif country:
+            region = country
+        else:
+            raise PhoneError(
+                "a local number needs dial_code or country; or send it in international "
+                "format such as +2348012345678"
+            )
+    try:
+        parsed = phonenumbers.parse(raw, region)
+    except phonenumbers.NumberParseException:
+        raise PhoneError("is not a valid phone number") from None
+    if not phonenumbers.is_valid_number(parsed):
+        raise PhoneError("is not a valid phone number")
+    if dial_code and raw.startswith("+") and f"+{parsed.country_code}" != dial_code:
+        raise PhoneError(f"has the calling code +{parsed.country_code}, not {dial_code}")
+    e164 = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+    return e164, f"+{parsed.country_code}"
+
+
+def loose_phone(value: str) -> str:
+    """A phone number used as a filter: E.164 when it parses as an international number."""
+    try:
+        parsed = phonenumbers.parse(value.strip(), None)
+    except phonenumbers.NumberParseException:
+        return value.strip()
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+def check_metadata(value: dict[str, Any] | None, *, allow_null_values: bool = False) -> None:
+    """Stripe's limits: at most 50 keys, keys up to 40 characters, values up to 500."""
+    if value is None:
+        return
+    if len(value) > 50:
+        raise ValueError("must have at most 50 keys")
+    for key, item in value.items():
+        if not key or len(key) > 40:
+            raise ValueError(f"key {key[:40]!r} must be 1 to 40 characters")
+        if item is None and allow_null_values:
+            continue
+        if isinstance(item, str):
+            if len(item) > 500:
+                raise ValueError(f"value of {key!r} must be at most 500 characters")
+        elif not isinstance(item, bool | int | float):
+            raise ValueError(f"value of {key!r} must be a string, number or boolean")

@@ -1,0 +1,8 @@
+"""SQLAlchemy models, one module per table. Importing this package registers them all."""
+
+from customerbase.models.api_key import APIKey
+from customerbase.models.base import Base
+from customerbase.models.customer import Customer
+from customerbase.models.organization import Organization
+
+__all__ = ["APIKey", "Base", "Customer", "Organization"]

@@ -1,0 +1,84 @@
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    PrimaryKeyConstraint,
+    String,
+    Uuid,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from customerbase.kit.ids import uuid7
+from customerbase.kit.time import utcnow
+from customerbase.models.base import Base, JSONType, UTCDateTime
+
+
+class Customer(Base):
+    """A customer of one organization, in one environment.
+
+    The primary key and every unique index lead with `organization_id`, so that the table can be
+    distributed by organization (Citus) without redesign. Identity numbers and the date of birth
+    are stored only encrypted; `*_index` columns hold keyed blind indexes for lookup and
+    uniqueness, `*_last4` the digits a response may show.
+    """
+
+    __tablename__ = "customers"
+
+    organization_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("organizations.id", ondelete="CASCADE")
+    )
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, default=uuid7)
+    environment: Mapped[str] = mapped_column(String(4))
+    reference: Mapped[str | None] = mapped_column(String(100))
+    customer_type: Mapped[str] = mapped_column(String(16))
+    first_name: Mapped[str | None] = mapped_column(String(100))
+    middle_name: Mapped[str | None] = mapped_column(String(100))
+    last_name: Mapped[str | None] = mapped_column(String(100))
+    company_name: Mapped[str | None] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(320))
+    phone_number: Mapped[str | None] = mapped_column(String(20))
+    dial_code: Mapped[str | None] = mapped_column(String(8))
+    country: Mapped[str | None] = mapped_column(String(2))
+    date_of_birth_encrypted: Mapped[bytes | None] = mapped_column(LargeBinary)
+    gender: Mapped[str | None] = mapped_column(String(16))
+    address: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+    bvn_encrypted: Mapped[bytes | None] = mapped_column(LargeBinary)
+    bvn_index: Mapped[str | None] = mapped_column(String(64))
+    bvn_last4: Mapped[str | None] = mapped_column(String(4))
+    nin_encrypted: Mapped[bytes | None] = mapped_column(LargeBinary)
+    nin_index: Mapped[str | None] = mapped_column(String(64))
+    nin_last4: Mapped[str | None] = mapped_column(String(4))
+    status: Mapped[str] = mapped_column(String(16), default="active")
+    blacklisted: Mapped[bool] = mapped_column(Boolean, default=False)
+    blacklist_reason: Mapped[str | None] = mapped_column(String(500))
+    kyc_tier: Mapped[int] = mapped_column(Integer, default=0)
+    kyc_status: Mapped[str] = mapped_column(String(16), default="not_started")
+    source: Mapped[str] = mapped_column(String(16), default="banking")
+    metadata_: Mapped[dict[str, Any]] = mapped_column("metadata", JSONType, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    blacklisted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    __table_args__ = (
+        PrimaryKeyConstraint("organization_id", "id"),
+        # Uniqueness per organization and environment. Erasing a customer sets these to NULL,
+        # and NULLs never collide, so an erased customer's email and reference become free.
+        Index(None, "organization_id", "environment", "email", unique=True),
+        Index(None, "organization_id", "environment", "reference", unique=True),
+        Index(None, "organization_id", "environment", "bvn_index", unique=True),
+        Index(None, "organization_id", "environment", "nin_index", unique=True),
+        # Listing: newest first within a tenant (ids are time-ordered).
+        Index(None, "organization_id", "environment", "id"),
+        Index(None, "organization_id", "environment", "phone_number"),
+        Index(None, "organization_id", "environment", "created_at"),
+    )

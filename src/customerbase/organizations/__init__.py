@@ -1,0 +1,1 @@
+"""Organizations (tenants), their secret keys, and request authentication."""

@@ -1,0 +1,49 @@
+"""The authentication dependency: who is calling, from `Authorization: Bearer` or Advancly's
+`client-id` + `api-key` header pair."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from customerbase.kit.db import Database
+from customerbase.kit.dependencies import get_database
+from customerbase.kit.errors import AuthenticationFailed
+from customerbase.organizations.service import Tenant, authenticate
+
+
+async def get_tenant(
+    request: Request, database: Annotated[Database, Depends(get_database)]
+) -> Tenant:
+    headers = request.headers
+    authorization = headers.get("authorization")
+    api_key = headers.get("api-key")
+    client_id = headers.get("client-id")
+    if authorization:
+        scheme, _, secret = authorization.partition(" ")
+        if scheme.lower() != "bearer" or not secret.strip():
+            raise AuthenticationFailed(
+                "Malformed Authorization header: send 'Authorization: Bearer sk_...'",
+                error_type="invalid_authorization_header",
+            )
+        secret = secret.strip()
+        client_id = None
+    elif api_key:
+        if not client_id:
+            raise AuthenticationFailed(
+                "The api-key header needs the client-id header (your organization id) beside it",
+                error_type="missing_client_id",
+            )
+        secret = api_key.strip()
+    else:
+        raise AuthenticationFailed(
+            "No API key provided: send 'Authorization: Bearer sk_...' "
+            "(or the client-id and api-key headers)",
+            error_type="missing_api_key",
+        )
+    async with database.read_session() as session:
+        return await authenticate(session, secret, client_id=client_id)
+
+
+TenantDep = Annotated[Tenant, Depends(get_tenant)]

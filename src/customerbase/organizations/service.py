@@ -1,0 +1,147 @@
+"""Organizations and their secret keys. Services never commit: the caller's session does."""
+
+from __future__ import annotations
+
+import secrets
+import string
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from customerbase.kit.crypto import sha256_hex
+from customerbase.kit.errors import AuthenticationFailed, NotFound, ValidationFailed
+from customerbase.kit.ids import uuid7
+from customerbase.kit.time import isoformat, utcnow
+from customerbase.models import APIKey, Organization
+from customerbase.organizations.repository import APIKeyRepository, OrganizationRepository
+
+ENVIRONMENTS = ("test", "live")
+_KEY_ALPHABET = string.ascii_letters + string.digits
+_KEY_RANDOM_CHARS = 40  # 40 base62 characters: about 238 bits
+
+
+@dataclass(frozen=True, slots=True)
+class Tenant:
+    """Who is calling: one organization in one environment, through one key."""
+
+    organization_id: uuid.UUID
+    environment: str
+    api_key_id: uuid.UUID
+
+
+@dataclass(frozen=True, slots=True)
+class IssuedKey:
+    key: APIKey
+    secret: str  # shown once, never stored
+
+
+def _new_secret(environment: str) -> str:
+    random_part = "".join(secrets.choice(_KEY_ALPHABET) for _ in range(_KEY_RANDOM_CHARS))
+    return f"sk_{environment}_{random_part}"
+
+
+def _check_environment(environment: str) -> None:
+    if environment not in ENVIRONMENTS:
+        raise ValidationFailed.for_field("environment", "must be 'test' or 'live'")
+
+
+def issue_key(session: AsyncSession, organization_id: uuid.UUID, environment: str) -> IssuedKey:
+    _check_environment(environment)
+    secret = _new_secret(environment)
+    key = APIKey(
+        id=uuid7(),
+        organization_id=organization_id,
+        environment=environment,
+        key_hash=sha256_hex(secret),
+        last4=secret[-4:],
+    )
+    APIKeyRepository(session).add(key)
+    return IssuedKey(key, secret)
+
+
+async def create_organization(
+    session: AsyncSession, name: str
+) -> tuple[Organization, dict[str, str]]:
+    """A new organization with one test and one live key. Returns the keys' secrets."""
+    name = name.strip()
+    if not name:
+        raise ValidationFailed.for_field("name", "must not be blank")
+    if len(name) > 200:
+        raise ValidationFailed.for_field("name", "must be at most 200 characters")
+    organization = Organization(id=uuid7(), name=name)
+    OrganizationRepository(session).add(organization)
+    await session.flush()
+    secrets_by_env = {env: issue_key(session, organization.id, env).secret for env in ENVIRONMENTS}
+    await session.flush()
+    return organization, secrets_by_env
+
+
+async def create_first_organization(
+    session: AsyncSession, name: str
+) -> tuple[Organization, dict[str, str]] | None:
+    """The first organization of a new installation, or None when one exists already."""
+    if await OrganizationRepository(session).count() > 0:
+        return None
+    return await create_organization(session, name)
+
+
+async def create_key(
+    session: AsyncSession, organization_id: uuid.UUID, environment: str
+) -> IssuedKey:
+    if await OrganizationRepository(session).get(organization_id) is None:
+        raise NotFound(f"No organization {organization_id}")
+    issued = issue_key(session, organization_id, environment)
+    await session.flush()
+    return issued
+
+
+async def list_keys(session: AsyncSession, organization_id: uuid.UUID) -> list[dict[str, Any]]:
+    if await OrganizationRepository(session).get(organization_id) is None:
+        raise NotFound(f"No organization {organization_id}")
+    keys = await APIKeyRepository(session).list_for_organization(organization_id)
+    return [key_to_dict(key) for key in keys]
+
+
+async def revoke_key(session: AsyncSession, key_id: uuid.UUID) -> APIKey:
+    key = await APIKeyRepository(session).get(key_id)
+    if key is None:
+        raise NotFound(f"No API key {key_id}")
+    if key.revoked_at is None:
+        key.revoked_at = utcnow()
+        await session.flush()
+    return key
+
+
+def key_to_dict(key: APIKey) -> dict[str, Any]:
+    return {
+        "id": str(key.id),
+        "organization_id": str(key.organization_id),
+        "environment": key.environment,
+        "redacted_key": f"sk_{key.environment}_...{key.last4}",
+        "created_at": isoformat(key.created_at),
+        "revoked_at": isoformat(key.revoked_at),
+    }
+
+
+async def authenticate(
+    session: AsyncSession, secret: str, *, client_id: str | None = None
+) -> Tenant:
+    """The tenant a secret key speaks for. Every failure is a 401 and says why."""
+    if not secret.startswith(("sk_test_", "sk_live_")):
+        raise AuthenticationFailed(
+            "Invalid API key: secret keys start with sk_test_ or sk_live_",
+            error_type="invalid_api_key",
+        )
+    key = await APIKeyRepository(session).get_by_hash(sha256_hex(secret))
+    if key is None:
+        raise AuthenticationFailed("Invalid API key provided", error_type="invalid_api_key")
+    if key.revoked_at is not None:
+        raise AuthenticationFailed("This API key has been revoked", error_type="revoked_api_key")
+    if client_id is not None and client_id.strip().lower() != str(key.organization_id):
+        raise AuthenticationFailed(
+            "client-id does not match the organization of the api-key",
+            error_type="invalid_client_id",
+        )
+    return Tenant(key.organization_id, key.environment, key.id)
