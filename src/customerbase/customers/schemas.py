@@ -56,6 +56,16 @@ def _customer_type_alias(value: Any) -> Any:
     return value
 
 
+def _date_only(value: Any) -> Any:
+    """'2026-01-31' is a whole day (a date), anything longer a moment (a datetime)."""
+    if isinstance(value, str) and len(value.strip()) == 10:
+        try:
+            return date.fromisoformat(value.strip())
+        except ValueError:
+            return value
+    return value
+
+
 def _lower(value: Any) -> Any:
     return value.strip().lower() if isinstance(value, str) else value
 
@@ -73,6 +83,7 @@ CustomerTypeIn = Annotated[CustomerType, BeforeValidator(_customer_type_alias)]
 SourceIn = Annotated[Source, BeforeValidator(_lower)]
 GenderIn = Annotated[Gender, BeforeValidator(_lower)]
 MetadataValue = str | bool | int | float
+DayOrMoment = Annotated[datetime | date, BeforeValidator(_date_only)]
 
 
 class _Strict(BaseModel):
@@ -176,6 +187,6 @@ class CustomerListParams(_Strict):
     kyc_tier: int | None = Field(None, ge=0, le=3)
     source: SourceIn | None = None
     reference: str | None = Field(None, max_length=100)
-    created_from: datetime | date | None = None
-    created_to: datetime | date | None = None
+    created_from: DayOrMoment | None = None
+    created_to: DayOrMoment | None = None
     q: str | None = Field(None, min_length=1, max_length=100, description="Search text")
