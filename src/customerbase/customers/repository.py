@@ -126,9 +126,7 @@ class CustomerRepository:
     def add(self, customer: Customer) -> None:
         self.session.add(customer)
 
-    def _filtered(
-        self, statement: Select[Customer], filters: CustomerFilter
-    ) -> Select[Customer]:
+    def _filtered(self, statement: Select[Customer], filters: CustomerFilter) -> Select[Customer]:
         conditions: list[ColumnElement[bool]] = [Customer.status.in_(filters.statuses)]
         if filters.email is not None:
             conditions.append(Customer.email == filters.email)

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import math
 import uuid
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -236,20 +237,33 @@ def _check_names(customer_type: str, names: dict[str, str | None]) -> list[Field
     ]
 
 
-async def _flush_unique(
-    session: AsyncSession, repository: CustomerRepository, customer: Customer
-) -> None:
-    """Flush inside a savepoint; a unique index that fires becomes a 409 naming the holder."""
+@asynccontextmanager
+async def _unique_write(
+    session: AsyncSession,
+    repository: CustomerRepository,
+    customer_id: uuid.UUID,
+    *,
+    email: str | None,
+    reference: str | None,
+    bvn_index: str | None = None,
+    nin_index: str | None = None,
+) -> AsyncIterator[None]:
+    """Apply the changes made in the block inside a savepoint and flush them there: a unique
+    index that fires rolls back only the savepoint and becomes a 409 naming the holder.
+
+    The changes must be made inside the block: entering a savepoint flushes what is pending.
+    """
     try:
         async with session.begin_nested():
+            yield
             await session.flush()
     except IntegrityError:
         conflict = await repository.find_conflict(
-            email=customer.email,
-            reference=customer.reference,
-            bvn_index=customer.bvn_index,
-            nin_index=customer.nin_index,
-            exclude_id=customer.id,
+            email=email,
+            reference=reference,
+            bvn_index=bvn_index,
+            nin_index=nin_index,
+            exclude_id=customer_id,
         )
         if conflict is None:
             raise
@@ -326,8 +340,16 @@ async def create_customer(
     )
     if conflict is not None:
         raise DuplicateCustomer(*conflict)
-    repository.add(customer)
-    await _flush_unique(session, repository, customer)
+    async with _unique_write(
+        session,
+        repository,
+        customer.id,
+        email=customer.email,
+        reference=customer.reference,
+        bvn_index=customer.bvn_index,
+        nin_index=customer.nin_index,
+    ):
+        repository.add(customer)
     return customer
 
 
@@ -397,30 +419,34 @@ async def update_customer(
     if errors:
         raise ValidationFailed.for_fields(errors)
 
-    for name in ("first_name", "middle_name", "last_name", "reference"):
-        if name in sent:
-            setattr(customer, name, getattr(data, name))
-    if "email" in sent:
-        customer.email = data.email
-    if phone is not None:
-        customer.phone_number, customer.dial_code = phone, dial_code
-    customer.customer_type = customer_type
-    if "address" in sent:
-        customer.address = data.address.model_dump(exclude_none=True) if data.address else None
-    customer.metadata_ = metadata
-
-    if {"email", "reference"} & sent:
+    new_email = data.email if "email" in sent else None
+    new_reference = data.reference if "reference" in sent else None
+    if new_email is not None or new_reference is not None:
         conflict = await repository.find_conflict(
-            email=customer.email if "email" in sent else None,
-            reference=customer.reference if "reference" in sent else None,
+            email=new_email,
+            reference=new_reference,
             bvn_index=None,
             nin_index=None,
             exclude_id=customer.id,
         )
         if conflict is not None:
             raise DuplicateCustomer(*conflict)
-    customer.updated_at = utcnow()
-    await _flush_unique(session, repository, customer)
+
+    async with _unique_write(
+        session, repository, customer.id, email=new_email, reference=new_reference
+    ):
+        for name in ("first_name", "middle_name", "last_name", "reference"):
+            if name in sent:
+                setattr(customer, name, getattr(data, name))
+        if new_email is not None:
+            customer.email = new_email
+        if phone is not None:
+            customer.phone_number, customer.dial_code = phone, dial_code
+        customer.customer_type = customer_type
+        if "address" in sent:
+            customer.address = data.address.model_dump(exclude_none=True) if data.address else None
+        customer.metadata_ = metadata
+        customer.updated_at = utcnow()
     return customer
 
 
