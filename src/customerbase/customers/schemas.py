@@ -12,6 +12,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    StrictBool,
     StringConstraints,
     field_validator,
 )
@@ -164,7 +165,7 @@ class CustomerUpdate(_Strict):
 
 
 class BlacklistRequest(_Strict):
-    blacklist: bool = Field(description="true to blacklist the customer, false to lift it")
+    blacklist: StrictBool = Field(description="true to blacklist the customer, false to lift it")
     reason: Annotated[str, StringConstraints(max_length=500)] | None = None
 
 
