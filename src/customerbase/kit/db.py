@@ -12,6 +12,7 @@ locked" half-way through. Readers use their own pool and see a consistent snapsh
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -31,6 +32,10 @@ ReadSession = NewType("ReadSession", AsyncSession)
 WriteSession = NewType("WriteSession", AsyncSession)
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+# aiosqlite logs every statement with its parameters at DEBUG: customers' emails, names and
+# phone numbers would reach the logs whenever the log level is DEBUG.
+logging.getLogger("aiosqlite").setLevel(logging.INFO)
 
 
 def async_url(url: str) -> URL:
