@@ -100,7 +100,7 @@ async def database_url(
         return
     if postgres_url.url is None:
         if REQUIRE_POSTGRES:
-            pytest.fail(f"PostgreSQL is required (CUSTOMERBASE_TEST_REQUIRE_POSTGRES=1): {postgres_url.reason}")
+            pytest.fail(f"PostgreSQL is required here: {postgres_url.reason}")
         pytest.skip(postgres_url.reason or "PostgreSQL unreachable")
     yield postgres_url.url
     cleaner = create_database(postgres_url.url)

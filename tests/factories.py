@@ -7,6 +7,7 @@ from typing import Any
 
 _counter = itertools.count(1)
 
+
 # Valid Nigerian mobile numbers (libphonenumber accepts 0803 xxx xxxx).
 def nigerian_phone(n: int) -> str:
     return f"0803{n % 10_000_000:07d}"

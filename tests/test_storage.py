@@ -19,7 +19,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import inspect, select, text
 
 from customerbase.kit.crypto import DecryptionError, Vault
-from customerbase.kit.db import Database
+from customerbase.kit.db import Database, create_database
 from customerbase.models import Base, Customer
 from tests import factories
 from tests.conftest import Org, make_org
@@ -253,16 +253,25 @@ def test_blind_index_is_deterministic_and_scoped(vault: Vault) -> None:
 # --- SQLite durability --------------------------------------------------------------------
 
 
-async def test_sqlite_write_connections_use_wal_and_synchronous_full(database: Database) -> None:
-    if database.dialect != "sqlite":
-        pytest.skip("SQLite pragmas")
-    async with database.write_engine.connect() as connection:
-        journal_mode = await connection.exec_driver_sql("PRAGMA journal_mode")
-        assert journal_mode.scalar() == "wal"
-        synchronous = await connection.exec_driver_sql("PRAGMA synchronous")
-        assert synchronous.scalar() == 2  # FULL
-        foreign_keys = await connection.exec_driver_sql("PRAGMA foreign_keys")
-        assert foreign_keys.scalar() == 1
+async def test_sqlite_connections_use_wal_synchronous_full_and_secure_delete(
+    tmp_path: Path,
+) -> None:
+    database = create_database(f"sqlite:///{tmp_path / 'pragmas.db'}")
+    try:
+        for engine in (database.write_engine, database.read_engine):
+            async with engine.connect() as connection:
+                pragmas = {
+                    name: (await connection.exec_driver_sql(f"PRAGMA {name}")).scalar()
+                    for name in ("journal_mode", "synchronous", "foreign_keys", "secure_delete")
+                }
+            assert pragmas == {
+                "journal_mode": "wal",
+                "synchronous": 2,  # FULL: an acknowledged commit is on disk
+                "foreign_keys": 1,
+                "secure_delete": 1,
+            }
+    finally:
+        await database.dispose()
 
 
 # --- Schema -------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""Uniqueness under concurrency: the unique indexes decide, and the loser gets a 409, never a 500."""
+"""Uniqueness under concurrency: the unique indexes decide; the loser gets a 409, not a 500."""
 
 from __future__ import annotations
 
@@ -19,7 +19,10 @@ async def test_concurrent_updates_to_the_same_email_give_one_success_and_409s(
         ids.append(created.json()["data"]["id"])
 
     responses = await asyncio.gather(
-        *(client.patch(f"/v1/customers/{cid}", json={"email": "Contested@Example.com"}) for cid in ids)
+        *(
+            client.patch(f"/v1/customers/{cid}", json={"email": "Contested@Example.com"})
+            for cid in ids
+        )
     )
 
     statuses = sorted(r.status_code for r in responses)
@@ -41,15 +44,18 @@ async def test_concurrent_creates_with_the_same_bvn_give_one_success_and_409s(
     client: httpx.AsyncClient,
 ) -> None:
     responses = await asyncio.gather(
-        *(client.post("/v1/customers", json=factories.individual(bvn="22233344455")) for _ in range(20))
+        *(
+            client.post("/v1/customers", json=factories.individual(bvn="22233344455"))
+            for _ in range(20)
+        )
     )
 
     statuses = sorted(r.status_code for r in responses)
     assert statuses == [201] + [409] * 19
     winner = next(r for r in responses if r.status_code == 201).json()["data"]["id"]
-    assert {r.json()["error"]["existing_customer_id"] for r in responses if r.status_code == 409} == {
-        winner
-    }
+    assert {
+        r.json()["error"]["existing_customer_id"] for r in responses if r.status_code == 409
+    } == {winner}
     assert {r.json()["error"]["fields"][0]["field"] for r in responses if r.status_code == 409} == {
         "bvn"
     }

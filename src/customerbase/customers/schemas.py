@@ -12,10 +12,14 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    ModelWrapValidatorHandler,
     StrictBool,
     StringConstraints,
+    ValidationError,
     field_validator,
+    model_validator,
 )
+from pydantic_core import InitErrorDetails
 
 from customerbase.kit import validators as v
 
@@ -83,8 +87,20 @@ Reference = Annotated[str, AfterValidator(v.not_blank), StringConstraints(max_le
 CustomerTypeIn = Annotated[CustomerType, BeforeValidator(_customer_type_alias)]
 SourceIn = Annotated[Source, BeforeValidator(_lower)]
 GenderIn = Annotated[Gender, BeforeValidator(_lower)]
-MetadataValue = str | bool | int | float
+
+
+def _scalar(value: Any) -> Any:
+    """One clear error for a nested or null value, not one per member of the union."""
+    if value is None or isinstance(value, dict | list):
+        raise ValueError("must be a string, number or boolean")
+    return value
+
+
+MetadataValue = Annotated[str | bool | int | float, BeforeValidator(_scalar)]
 DayOrMoment = Annotated[datetime | date, BeforeValidator(_date_only)]
+
+# The names each type of customer must have.
+REQUIRED_NAMES = {"individual": ("first_name", "last_name"), "business": ("company_name",)}
 
 
 class _Strict(BaseModel):
@@ -126,21 +142,28 @@ class CustomerCreate(_Strict):
         v.check_metadata(value)
         return value
 
-
-# The only fields an update may change; anything else is rejected with the field named.
-UPDATABLE_FIELDS = frozenset(
-    {
-        "first_name",
-        "middle_name",
-        "last_name",
-        "email",
-        "phone_number",
-        "customer_type",
-        "address",
-        "metadata",
-        "reference",
-    }
-)
+    @model_validator(mode="wrap")
+    @classmethod
+    def _names_with_other_errors(
+        cls, data: Any, handler: ModelWrapValidatorHandler[CustomerCreate]
+    ) -> CustomerCreate:
+        """A body that fails validation also names the names its type requires and lacks, so
+        that a client learns every missing field at once (the service checks them otherwise)."""
+        try:
+            return handler(data)
+        except ValidationError as exc:
+            if not isinstance(data, dict):
+                raise
+            kind = _customer_type_alias(data.get("customer_type", "individual"))
+            missing = [n for n in REQUIRED_NAMES.get(kind, ()) if data.get(n) is None]
+            if not missing:
+                raise
+            errors: list[InitErrorDetails] = [
+                {"type": e["type"], "loc": e["loc"], "input": e["input"], "ctx": e.get("ctx", {})}
+                for e in exc.errors()
+            ]
+            errors += [{"type": "missing", "loc": (name,), "input": data} for name in missing]
+            raise ValidationError.from_exception_data(exc.title, errors) from None
 
 
 class CustomerUpdate(_Strict):

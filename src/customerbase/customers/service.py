@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from customerbase.customers.repository import CustomerFilter, CustomerRepository, Scope
 from customerbase.customers.schemas import (
+    REQUIRED_NAMES,
     BlacklistRequest,
     CustomerCreate,
     CustomerListParams,
@@ -225,7 +226,7 @@ def _identity(
 
 
 def _check_names(customer_type: str, names: dict[str, str | None]) -> list[FieldError]:
-    required = ("first_name", "last_name") if customer_type == "individual" else ("company_name",)
+    required = REQUIRED_NAMES[customer_type]
     article = "an" if customer_type == "individual" else "a"
     return [
         FieldError(

@@ -84,7 +84,9 @@ def field_errors(errors: Sequence[Any]) -> list[FieldError]:
     """Pydantic's errors as (field, message) pairs, without ever echoing the input value."""
     seen: dict[str, FieldError] = {}
     for err in errors:
-        name = _field_name(err.get("loc", ()))
+        # A body that is not JSON: the location is a byte offset, the field is the body.
+        loc = ("body",) if err.get("type") == "json_invalid" else err.get("loc", ())
+        name = _field_name(loc)
         if name not in seen:
             seen[name] = FieldError(name, _message(err))
     return list(seen.values())
