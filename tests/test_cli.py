@@ -2,17 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
-import os
 import shutil
-import socket
 import sqlite3
-import sys
 import uuid
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -21,50 +15,7 @@ from customerbase.kit.db import create_database
 from customerbase.kit.errors import AuthenticationFailed
 from customerbase.models import Organization
 from customerbase.organizations.service import Tenant, authenticate
-
-CLI = Path(sys.executable).parent / "customerbase"
-TIMEOUT = 30
-
-
-@dataclass
-class Result:
-    code: int
-    out: str
-    err: str
-
-
-def cli_env(data_dir: Path, database_url: str | None = None, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CUSTOMERBASE_")}
-    env["CUSTOMERBASE_DATA_DIR"] = str(data_dir)
-    if database_url is not None:
-        env["CUSTOMERBASE_DATABASE_URL"] = database_url
-    env.update(extra)
-    return env
-
-
-async def run(env: dict[str, str], *args: str, cwd: Path | None = None) -> Result:
-    process = await asyncio.create_subprocess_exec(
-        str(CLI),
-        *args,
-        env=env,
-        cwd=cwd,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    try:
-        out, err = await asyncio.wait_for(process.communicate(), timeout=TIMEOUT)
-    except TimeoutError:
-        process.kill()
-        await process.wait()
-        raise
-    assert process.returncode is not None
-    return Result(process.returncode, out.decode(), err.decode())
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+from tests.cli_support import cli_env, free_port, json_after_banner, run_cli
 
 
 async def authenticate_with(database_url: str, secret: str) -> Tenant:
@@ -76,14 +27,9 @@ async def authenticate_with(database_url: str, secret: str) -> Tenant:
         await database.dispose()
 
 
-def json_after_banner(output: str) -> dict[str, Any]:
-    """`init` prints one line of advice, then the JSON object."""
-    return json.loads(output[output.index("{") :])
-
-
 async def test_migrate_builds_a_fresh_sqlite_database_in_the_data_dir(tmp_path: Path) -> None:
     env = cli_env(tmp_path / "custom-data")
-    result = await run(env, "migrate", cwd=tmp_path)
+    result = await run_cli(env, "migrate", cwd=tmp_path)
     assert result.code == 0, result.err
     assert "up to date" in result.out
 
@@ -101,7 +47,7 @@ async def test_migrate_builds_a_fresh_sqlite_database_in_the_data_dir(tmp_path: 
 async def test_orgs_and_keys_commands(tmp_path: Path, database_url: str) -> None:
     env = cli_env(tmp_path / "data", database_url)
 
-    created = await run(env, "orgs", "create", "  Acme  ")
+    created = await run_cli(env, "orgs", "create", "  Acme  ")
     assert created.code == 0, created.err
     org = json.loads(created.out)
     assert set(org) == {"id", "name", "test_secret_key", "live_secret_key"}
@@ -113,7 +59,7 @@ async def test_orgs_and_keys_commands(tmp_path: Path, database_url: str) -> None
     tenant = await authenticate_with(database_url, org["live_secret_key"])
     assert (str(tenant.organization_id), tenant.environment) == (org["id"], "live")
 
-    issued = await run(env, "keys", "create", "--org", org["id"], "--env", "live")
+    issued = await run_cli(env, "keys", "create", "--org", org["id"], "--env", "live")
     assert issued.code == 0, issued.err
     key = json.loads(issued.out)
     secret = key["secret_key"]
@@ -125,7 +71,7 @@ async def test_orgs_and_keys_commands(tmp_path: Path, database_url: str) -> None
     tenant = await authenticate_with(database_url, secret)
     assert (str(tenant.organization_id), tenant.environment) == (org["id"], "live")
 
-    listed = await run(env, "keys", "list", "--org", org["id"])
+    listed = await run_cli(env, "keys", "list", "--org", org["id"])
     assert listed.code == 0, listed.err
     keys = json.loads(listed.out)
     assert len(keys) == 3
@@ -137,7 +83,7 @@ async def test_orgs_and_keys_commands(tmp_path: Path, database_url: str) -> None
     assert listed_key["redacted_key"] == f"sk_live_...{secret[-4:]}"
     assert listed_key["revoked_at"] is None
 
-    revoked = await run(env, "keys", "revoke", key["id"])
+    revoked = await run_cli(env, "keys", "revoke", key["id"])
     assert revoked.code == 0, revoked.err
     assert json.loads(revoked.out)["revoked_at"] is not None
     with pytest.raises(AuthenticationFailed) as failure:
@@ -153,7 +99,7 @@ async def test_init_creates_a_first_organization_only_once(
 ) -> None:
     env = cli_env(tmp_path / "data", database_url)
 
-    first = await run(env, "init", "--name", "First Org")
+    first = await run_cli(env, "init", "--name", "First Org")
     assert first.code == 0, first.err
     org = json_after_banner(first.out)
     assert set(org) == {"id", "name", "test_secret_key", "live_secret_key"}
@@ -161,7 +107,7 @@ async def test_init_creates_a_first_organization_only_once(
     tenant = await authenticate_with(database_url, org["test_secret_key"])
     assert (str(tenant.organization_id), tenant.environment) == (org["id"], "test")
 
-    second = await run(env, "init", "--name", "Second Org")
+    second = await run_cli(env, "init", "--name", "Second Org")
     assert second.code == 0, second.err
     assert "sk_" not in second.out
     assert "sk_" not in second.err
@@ -183,19 +129,19 @@ async def test_keys_commands_reject_a_bad_organization_id(
     shutil.copyfile(sqlite_template, path)
     env = cli_env(tmp_path / "data", f"sqlite:///{path}")
 
-    malformed = await run(env, "keys", "list", "--org", "not-an-id")
+    malformed = await run_cli(env, "keys", "list", "--org", "not-an-id")
     assert malformed.code != 0
     assert "not-an-id" in malformed.err
     assert "organization id" in malformed.err
 
     unknown = str(uuid.uuid4())
-    missing = await run(env, "keys", "create", "--org", unknown, "--env", "live")
+    missing = await run_cli(env, "keys", "create", "--org", unknown, "--env", "live")
     assert missing.code == 1
     assert f"No organization {unknown}" in missing.err
     assert "Traceback" not in missing.err
     assert "sk_" not in missing.out
 
-    missing_key = await run(env, "keys", "revoke", unknown)
+    missing_key = await run_cli(env, "keys", "revoke", unknown)
     assert missing_key.code == 1
     assert f"No API key {unknown}" in missing_key.err
     assert "Traceback" not in missing_key.err
@@ -205,7 +151,7 @@ async def test_production_serve_refuses_to_start_without_a_secret_key(tmp_path: 
     env = cli_env(
         tmp_path / "data", f"sqlite:///{tmp_path / 'cb.db'}", CUSTOMERBASE_ENV="production"
     )
-    result = await run(env, "serve", "--port", str(free_port()))
+    result = await run_cli(env, "serve", "--port", str(free_port()))
     assert result.code != 0
     assert "CUSTOMERBASE_SECRET_KEY" in result.err
     assert "serving on" not in result.out

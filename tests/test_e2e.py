@@ -3,116 +3,24 @@ and a crash (kill -9) that must not lose an acknowledged write."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import json
-import os
-import socket
-import sys
-import time
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
 
-CLI = Path(sys.executable).parent / "customerbase"
-WAIT = 20.0
+from tests.cli_support import Server, cli_env, init_keys
 
 pytestmark = pytest.mark.e2e
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-class Server:
-    """One `customerbase serve` process, its output appended to a log file."""
-
-    def __init__(self, env: dict[str, str], log: Path) -> None:
-        self.env = env
-        self.log = log
-        self.port = free_port()
-        self.base_url = f"http://127.0.0.1:{self.port}"
-        self.process: asyncio.subprocess.Process | None = None
-
-    async def start(self) -> None:
-        with self.log.open("ab") as output:
-            self.process = await asyncio.create_subprocess_exec(
-                str(CLI),
-                "serve",
-                "--port",
-                str(self.port),
-                env=self.env,
-                stdout=output,
-                stderr=output,
-            )
-        deadline = time.monotonic() + WAIT
-        async with httpx.AsyncClient(base_url=self.base_url, timeout=2) as client:
-            while True:
-                if self.process.returncode is not None:
-                    pytest.fail(f"the server exited with {self.process.returncode}:\n{self.output}")
-                with contextlib.suppress(httpx.TransportError):
-                    response = await client.get("/health")
-                    if response.status_code == 200:
-                        return
-                if time.monotonic() > deadline:
-                    pytest.fail(f"the server did not answer /health within {WAIT}s:\n{self.output}")
-                await asyncio.sleep(0.1)
-
-    async def kill(self) -> None:
-        """kill -9: no shutdown, no checkpoint, no flush."""
-        if self.process is not None and self.process.returncode is None:
-            self.process.kill()
-            await asyncio.wait_for(self.process.wait(), timeout=WAIT)
-
-    async def stop(self) -> None:
-        if self.process is None or self.process.returncode is not None:
-            return
-        self.process.terminate()
-        try:
-            await asyncio.wait_for(self.process.wait(), timeout=10)
-        except TimeoutError:
-            await self.kill()
-
-    @property
-    def output(self) -> str:
-        return self.log.read_text(errors="replace") if self.log.exists() else ""
-
-
-async def init(env: dict[str, str]) -> dict[str, Any]:
-    process = await asyncio.create_subprocess_exec(
-        str(CLI),
-        "init",
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    try:
-        out, err = await asyncio.wait_for(process.communicate(), timeout=WAIT)
-    except TimeoutError:
-        process.kill()
-        await process.wait()
-        raise
-    assert process.returncode == 0, err.decode()
-    text = out.decode()
-    keys: dict[str, Any] = json.loads(text[text.index("{") :])
-    return keys
 
 
 async def test_real_server_serves_customers_and_keeps_acknowledged_writes_across_kill_9(
     tmp_path: Path, backend: str, database_url: str
 ) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CUSTOMERBASE_")}
-    env["CUSTOMERBASE_DATA_DIR"] = str(tmp_path / "data")
-    if backend == "postgresql":
-        env["CUSTOMERBASE_DATABASE_URL"] = database_url
+    env = cli_env(tmp_path / "data", database_url if backend == "postgresql" else None)
     # SQLite: nothing but the data folder, as `make serve` runs it (development secret included).
     log = tmp_path / "server.log"
 
-    keys = await init(env)
+    keys = await init_keys(env)
     assert keys["test_secret_key"].startswith("sk_test_")
     if backend == "sqlite":
         assert (tmp_path / "data" / "customerbase.db").exists()

@@ -6,26 +6,18 @@ import json
 import os
 import re
 import shutil
-import socket
 import subprocess
-import sys
-import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
-import httpx
 import pytest
+import pytest_asyncio
+
+from tests.cli_support import Server, cli_env, init_keys
 
 ROOT = Path(__file__).resolve().parent.parent
-CLI = str(Path(sys.executable).parent / "customerbase")
 
 pytestmark = pytest.mark.e2e
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _api_examples() -> list[str]:
@@ -35,41 +27,18 @@ def _api_examples() -> list[str]:
     return [block for block in blocks if "export KEY=" not in block]
 
 
-@pytest.fixture
-def readme_server(tmp_path: Path) -> Iterator[tuple[str, str]]:
+@pytest_asyncio.fixture(loop_scope="session")
+async def readme_server(tmp_path: Path) -> AsyncIterator[tuple[str, str]]:
     """`customerbase init` + `customerbase serve` on a free port; yields (base URL, test key)."""
-    env = {
-        **os.environ,
-        "CUSTOMERBASE_DATA_DIR": str(tmp_path / "data"),
-        "CUSTOMERBASE_DATABASE_URL": f"sqlite:///{tmp_path / 'data' / 'customerbase.db'}",
-    }
-    env.pop("CUSTOMERBASE_SECRET_KEY", None)
-    init = subprocess.run(
-        [CLI, "init"], env=env, capture_output=True, text=True, timeout=60, check=True
-    )
-    keys = json.loads(init.stdout[init.stdout.index("{") :])
-    port = _free_port()
-    server = subprocess.Popen(
-        [CLI, "serve", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
+    data = tmp_path / "data"
+    env = cli_env(data, f"sqlite:///{data / 'customerbase.db'}")
+    keys = await init_keys(env)
+    server = Server(env, tmp_path / "server.log")
     try:
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                if httpx.get(f"{base}/health", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, "the server did not come up within 20 s"
-            time.sleep(0.1)
-        yield base, keys["test_secret_key"]
+        await server.start()
+        yield server.base_url, keys["test_secret_key"]
     finally:
-        server.kill()
-        server.wait(timeout=10)
+        await server.kill()
 
 
 @pytest.mark.skipif(shutil.which("curl") is None, reason="the README's examples use curl")
