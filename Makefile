@@ -33,10 +33,15 @@ serve: $(VENV)/.installed ## Migrate, create a first organization (printing its 
 test: $(VENV)/.installed-dev ## Run the whole test suite (SQLite and PostgreSQL)
 	$(BIN)/pytest $(PYTEST_ARGS)
 
+.PHONY: bench
+bench: $(VENV)/.installed-dev ## Requests/s and latency of the main endpoints with wrk (SQLite; BENCH_ARGS="--postgres URL")
+	@command -v wrk >/dev/null || { echo "bench needs wrk: apt-get install wrk"; exit 1; }
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
 .PHONY: lint
 lint: $(VENV)/.installed-dev ## ruff (check mode) and mypy (strict on src/)
-	$(BIN)/ruff check src tests
-	$(BIN)/ruff format --check src tests
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy
 
 .PHONY: format

@@ -97,11 +97,9 @@ class Database:
 
     @asynccontextmanager
     async def read_session(self) -> AsyncIterator[ReadSession]:
+        # Closing the session ends its transaction (the pool's reset rolls it back).
         async with self._read() as session:
-            try:
-                yield ReadSession(session)
-            finally:
-                await session.rollback()
+            yield ReadSession(session)
 
     @asynccontextmanager
     async def write_session(self) -> AsyncIterator[WriteSession]:
@@ -134,6 +132,8 @@ def create_database(url: str, *, pool_size: int = 10, max_overflow: int = 10) ->
         parsed,
         pool_size=pool_size,
         max_overflow=max_overflow,
-        pool_pre_ping=True,
+        # No pre-ping: it costs a round trip per checkout. A connection broken by a server
+        # restart fails one request and is then replaced (SQLAlchemy invalidates it).
+        pool_recycle=3600,
     )
     return Database(parsed, engine, engine)

@@ -15,13 +15,16 @@ from fastapi import Depends, Request
 from customerbase.kit.crypto import Vault
 from customerbase.kit.db import Database, ReadSession, WriteSession
 
+# These are `async def` on purpose: FastAPI runs a plain `def` dependency in a worker thread,
+# and that hop cost more than the database query of a read.
 
-def get_database(request: Request) -> Database:
+
+async def get_database(request: Request) -> Database:
     database: Database = request.app.state.database
     return database
 
 
-def get_vault(request: Request) -> Vault:
+async def get_vault(request: Request) -> Vault:
     vault: Vault = request.app.state.vault
     return vault
 
