@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Sequence
 from typing import Any
 
@@ -14,8 +13,6 @@ from starlette.responses import Response
 from customerbase.kit.envelope import error
 from customerbase.kit.errors import CustomerbaseError, FieldError
 from customerbase.kit.request_id import request_id_of
-
-logger = logging.getLogger("customerbase.errors")
 
 _LOCATIONS = {"body", "query", "path", "header", "cookie"}
 
@@ -123,11 +120,3 @@ def install_error_handlers(app: FastAPI) -> None:
             request_id_of(request.scope),
             headers,
         )
-
-    @app.exception_handler(Exception)
-    async def _unexpected(request: Request, exc: Exception) -> Response:
-        request_id = request_id_of(request.scope)
-        # The exception type and traceback only: never the request body or its personal data.
-        logger.error("unhandled %s request_id=%s", type(exc).__name__, request_id, exc_info=exc)
-        body = {"type": "api_error", "fields": []}
-        return error(500, "An unexpected error occurred; it has been logged", body, request_id)

@@ -9,10 +9,12 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from customerbase.kit.envelope import error
 from customerbase.kit.ids import uuid7
 
 _SANE = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
 access_log = logging.getLogger("customerbase.access")
+error_log = logging.getLogger("customerbase.errors")
 
 
 def request_id_of(scope: Scope) -> str | None:
@@ -22,7 +24,8 @@ def request_id_of(scope: Scope) -> str | None:
 
 
 class RequestIdMiddleware:
-    """Pure ASGI (no BaseHTTPMiddleware overhead). Also writes the access log line.
+    """Pure ASGI (no BaseHTTPMiddleware overhead). Also writes the access log line, and turns
+    an unhandled exception into the 500 envelope.
 
     The access log names the route template, never the raw path or query string: paths and
     filters can carry an email address or a phone number, which must not reach the logs.
@@ -53,8 +56,31 @@ class RequestIdMiddleware:
                 message["headers"] = [*message.get("headers", []), header]
             await send(message)
 
+        started_response = False
+
+        async def send_tracked(message: Message) -> None:
+            nonlocal started_response
+            if message["type"] == "http.response.start":
+                started_response = True
+            await send_with_id(message)
+
         try:
-            await self.app(scope, receive, send_with_id)
+            await self.app(scope, receive, send_tracked)
+        except Exception as exc:
+            # The last resort, inside this middleware so that a 500 carries X-Request-ID too.
+            # The exception type and traceback only: never the request body or personal data.
+            error_log.error(
+                "unhandled %s request_id=%s", type(exc).__name__, request_id, exc_info=exc
+            )
+            if started_response:
+                raise
+            response = error(
+                500,
+                "An unexpected error occurred; it has been logged",
+                {"type": "api_error", "fields": []},
+                request_id,
+            )
+            await response(scope, receive, send_with_id)
         finally:
             if access_log.isEnabledFor(logging.INFO):
                 route = scope.get("route")

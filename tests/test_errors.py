@@ -1,0 +1,55 @@
+"""The last resort: an unexpected failure is a 500 envelope with a request id, and its log line
+carries no personal data from the request."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import httpx
+import pytest
+
+from customerbase.customers import service
+from tests import factories
+
+
+async def test_unexpected_error_is_a_500_envelope_with_the_request_id(
+    client: httpx.AsyncClient,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    async def broken(*_args: Any, **_kwargs: Any) -> None:
+        raise RuntimeError("simulated failure")
+
+    monkeypatch.setattr(service, "create_customer", broken)
+    payload = factories.individual(email="secret.person@example.com", bvn="40404040404")
+    caplog.set_level(logging.INFO)
+
+    response = await client.post(
+        "/v1/customers", json=payload, headers={"X-Request-ID": "trace-500"}
+    )
+
+    assert response.status_code == 500
+    assert response.headers["X-Request-ID"] == "trace-500"
+    assert response.json() == {
+        "success": False,
+        "message": "An unexpected error occurred; it has been logged",
+        "error": {"type": "api_error", "fields": [], "request_id": "trace-500"},
+    }
+    logged = "\n".join(record.getMessage() for record in caplog.records)
+    assert "unhandled RuntimeError request_id=trace-500" in logged
+    assert "secret.person" not in caplog.text
+    assert "40404040404" not in caplog.text
+
+
+async def test_unknown_route_and_wrong_method_use_the_error_envelope(
+    client: httpx.AsyncClient,
+) -> None:
+    missing = await client.get("/v1/nothing-here")
+    assert missing.status_code == 404
+    assert missing.json()["error"]["type"] == "not_found"
+    assert missing.headers["X-Request-ID"]
+
+    wrong = await client.put("/v1/customers")
+    assert wrong.status_code == 405
+    assert wrong.json()["error"]["type"] == "method_not_allowed"
