@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
@@ -11,17 +11,36 @@ from customerbase.customers.schemas import (
     BlacklistRequest,
     CustomerCreate,
     CustomerListParams,
+    CustomerOut,
     CustomerUpdate,
 )
 from customerbase.customers.serializers import customer_to_dict
 from customerbase.kit.dependencies import ReadSessionDep, VaultDep, WriteSessionDep
-from customerbase.kit.envelope import OrjsonResponse, ok
+from customerbase.kit.envelope import (
+    Envelope,
+    ListEnvelope,
+    OrjsonResponse,
+    error_responses,
+    ok,
+)
 from customerbase.organizations.auth import TenantDep
 
-router = APIRouter(prefix="/v1/customers", tags=["customers"])
+router = APIRouter(prefix="/v1/customers", tags=["customers"], responses=error_responses(401, 422))
+
+ONE: dict[int | str, dict[str, Any]] = {
+    200: {"model": Envelope[CustomerOut], "description": "The customer"}
+}
+WRITE = {**ONE, **error_responses(404, 409)}
 
 
-@router.post("", status_code=201)
+@router.post(
+    "",
+    status_code=201,
+    responses={
+        201: {"model": Envelope[CustomerOut], "description": "The new customer"},
+        **error_responses(409),
+    },
+)
 async def create_customer(
     body: CustomerCreate, tenant: TenantDep, session: WriteSessionDep, vault: VaultDep
 ) -> OrjsonResponse:
@@ -30,7 +49,7 @@ async def create_customer(
     return ok(customer_to_dict(customer, vault), "Customer created successfully", status_code=201)
 
 
-@router.get("")
+@router.get("", responses={200: {"model": ListEnvelope[CustomerOut], "description": "A page"}})
 async def list_customers(
     params: Annotated[CustomerListParams, Query()],
     tenant: TenantDep,
@@ -43,7 +62,7 @@ async def list_customers(
     return ok(data, "Customers retrieved successfully", meta=page.meta)
 
 
-@router.get("/{key}")
+@router.get("/{key}", responses={**ONE, **error_responses(404)})
 async def get_customer(
     key: str, tenant: TenantDep, session: ReadSessionDep, vault: VaultDep
 ) -> OrjsonResponse:
@@ -70,6 +89,7 @@ router.add_api_route(
     summary="Update a customer",
     description="Change only the fields sent; the others stay as they are.",
     name="update_customer",
+    responses=WRITE,
 )
 router.add_api_route(
     "/{customer_id}",
@@ -78,10 +98,11 @@ router.add_api_route(
     summary="Update a customer (Bloc's verb)",
     description="The same partial update as PATCH.",
     name="update_customer_put",
+    responses=WRITE,
 )
 
 
-@router.post("/{customer_id}/archive")
+@router.post("/{customer_id}/archive", responses=WRITE)
 async def archive_customer(
     customer_id: str, tenant: TenantDep, session: WriteSessionDep, vault: VaultDep
 ) -> OrjsonResponse:
@@ -90,7 +111,7 @@ async def archive_customer(
     return ok(customer_to_dict(customer, vault), "Customer archived successfully")
 
 
-@router.post("/{customer_id}/unarchive")
+@router.post("/{customer_id}/unarchive", responses=WRITE)
 async def unarchive_customer(
     customer_id: str, tenant: TenantDep, session: WriteSessionDep, vault: VaultDep
 ) -> OrjsonResponse:
@@ -99,7 +120,7 @@ async def unarchive_customer(
     return ok(customer_to_dict(customer, vault), "Customer unarchived successfully")
 
 
-@router.post("/{customer_id}/blacklist")
+@router.post("/{customer_id}/blacklist", responses=WRITE)
 async def blacklist_customer(
     customer_id: str,
     body: BlacklistRequest,
@@ -115,7 +136,7 @@ async def blacklist_customer(
     return ok(customer_to_dict(customer, vault), message)
 
 
-@router.delete("/{customer_id}")
+@router.delete("/{customer_id}", responses=WRITE)
 async def erase_customer(
     customer_id: str, tenant: TenantDep, session: WriteSessionDep, vault: VaultDep
 ) -> OrjsonResponse:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 from datetime import date, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
@@ -214,3 +214,54 @@ class CustomerListParams(_Strict):
     created_from: DayOrMoment | None = None
     created_to: DayOrMoment | None = None
     q: str | None = Field(None, min_length=1, max_length=100, description="Search text")
+
+
+# --- The customer object, for the OpenAPI documentation --------------------------------
+# Responses are built by `serializers.customer_to_dict`; a test validates real responses
+# against this model, so the two cannot drift apart.
+
+
+class AddressOut(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    street: str | None = None
+    city: str | None = None
+    state: str | None = None
+    postal_code: str | None = None
+    country: str | None = None
+
+
+class CustomerOut(BaseModel):
+    """A customer. Identity numbers are masked to their last four digits, the date of birth to
+    its year; an erased customer keeps its id and status `deleted`, with no personal data."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str = Field(description="UUIDv7: ordering by id is ordering by creation")
+    organization_id: str
+    environment: Literal["test", "live"]
+    reference: str | None = Field(description="Your own id for the customer")
+    customer_type: CustomerType
+    first_name: str | None
+    middle_name: str | None
+    last_name: str | None
+    full_name: str | None
+    company_name: str | None
+    email: str | None
+    phone_number: str | None = Field(description="E.164, e.g. +2348031234567")
+    dial_code: str | None = Field(description="e.g. +234")
+    country: str | None = Field(description="ISO 3166-1 alpha-2")
+    date_of_birth: str | None = Field(description="Masked: 1994-**-**")
+    gender: Gender | None
+    address: AddressOut | None
+    bvn: str | None = Field(description="Masked: *******5678")
+    nin: str | None = Field(description="Masked: *******5678")
+    status: CustomerStatus
+    blacklisted: bool
+    blacklist_reason: str | None
+    kyc_tier: int = Field(ge=0, le=3)
+    kyc_status: Literal["not_started", "pending", "approved", "rejected"]
+    source: Source
+    metadata: dict[str, MetadataValue]
+    created_at: datetime
+    updated_at: datetime
+    archived_at: datetime | None
