@@ -4,6 +4,7 @@ carries no personal data from the request."""
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
@@ -53,3 +54,44 @@ async def test_unknown_route_and_wrong_method_use_the_error_envelope(
     wrong = await client.put("/v1/customers")
     assert wrong.status_code == 405
     assert wrong.json()["error"]["type"] == "method_not_allowed"
+
+
+async def test_a_body_over_one_mebibyte_is_refused_with_413(client: httpx.AsyncClient) -> None:
+    payload = factories.individual(metadata={"note": "x" * 400})
+    body = b'{"padding": "' + b"x" * (1024 * 1024) + b'"}'
+    response = await client.post(
+        "/v1/customers", content=body, headers={"content-type": "application/json"}
+    )
+    assert response.status_code == 413
+    assert response.json()["error"]["type"] == "payload_too_large"
+    assert response.headers["X-Request-ID"]
+    accepted = await client.post("/v1/customers", json=payload)
+    assert accepted.status_code == 201
+
+
+async def test_a_body_that_is_not_json_is_refused_naming_the_body(
+    client: httpx.AsyncClient,
+) -> None:
+    response = await client.post(
+        "/v1/customers", content=b"email=a@b.co", headers={"content-type": "text/plain"}
+    )
+    assert response.status_code in (415, 422)
+    assert response.json()["success"] is False
+    assert response.headers["X-Request-ID"]
+
+
+async def test_a_chunked_body_over_the_limit_is_refused_with_413(
+    client: httpx.AsyncClient,
+) -> None:
+    async def chunks() -> AsyncIterator[bytes]:
+        yield b'{"padding": "'
+        for _ in range(20):
+            yield b"x" * 65536
+        yield b'"}'
+
+    response = await client.post(
+        "/v1/customers", content=chunks(), headers={"content-type": "application/json"}
+    )
+    assert "content-length" not in response.request.headers
+    assert response.status_code == 413
+    assert response.json()["error"]["type"] == "payload_too_large"

@@ -14,10 +14,10 @@ from customerbase.config import Settings
 from customerbase.customers.endpoints import router as customers_router
 from customerbase.kit.crypto import Vault, load_or_create_dev_secret
 from customerbase.kit.db import Database, create_database
+from customerbase.kit.edge import EdgeMiddleware
 from customerbase.kit.envelope import OrjsonResponse, ok
 from customerbase.kit.errors import ServiceUnavailable
 from customerbase.kit.handlers import install_error_handlers
-from customerbase.kit.request_id import RequestIdMiddleware
 
 DESCRIPTION = """\
 Customer management for fintech and banking-as-a-service platforms: onboard individual and
@@ -28,6 +28,10 @@ Authenticate with `Authorization: Bearer sk_test_...` (or the `client-id` + `api
 Every response is `{"success", "message", "data"}`; errors carry `error.type`, `error.fields`
 and `error.request_id`.
 """
+
+
+# A customer is a few kilobytes of JSON; larger bodies are refused with 413 before parsing.
+MAX_BODY_BYTES = 1024 * 1024
 
 
 def load_vault(settings: Settings) -> Vault:
@@ -72,7 +76,7 @@ def create_app(
     app.state.vault = vault
     app.state.database = database
     install_error_handlers(app)
-    app.add_middleware(RequestIdMiddleware)
+    app.add_middleware(EdgeMiddleware, max_body_bytes=MAX_BODY_BYTES)
     app.include_router(customers_router)
 
     @app.get("/health", tags=["service"])

@@ -10,9 +10,9 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
+from customerbase.kit.edge import request_id_of
 from customerbase.kit.envelope import error
 from customerbase.kit.errors import CustomerbaseError, FieldError
-from customerbase.kit.request_id import request_id_of
 
 _LOCATIONS = {"body", "query", "path", "header", "cookie"}
 
@@ -109,7 +109,13 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
-        kinds = {404: "not_found", 405: "method_not_allowed", 400: "bad_request"}
+        kinds = {
+            400: "bad_request",
+            404: "not_found",
+            405: "method_not_allowed",
+            413: "payload_too_large",
+            415: "unsupported_media_type",
+        }
         kind = kinds.get(exc.status_code, "http_error")
         message = "No such endpoint" if exc.status_code == 404 else str(exc.detail)
         headers = dict(exc.headers) if exc.headers else None

@@ -1,0 +1,124 @@
+"""The edge of every request: request id, body size limit, access log, last-resort errors.
+
+One pure ASGI middleware (no BaseHTTPMiddleware overhead) placed around the routes, so that
+every response it sees, including a 413 or a 500, carries X-Request-ID and the error envelope.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from typing import Any
+
+from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from customerbase.kit.envelope import error
+from customerbase.kit.ids import uuid7
+
+_SANE = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
+access_log = logging.getLogger("customerbase.access")
+error_log = logging.getLogger("customerbase.errors")
+
+
+class _BodyTooLarge(HTTPException):
+    """Raised while the body is read. An HTTPException, so that FastAPI's body parsing lets it
+    through (it turns other exceptions into a 400) and the error handlers answer 413."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(413, f"The request body is larger than {limit} bytes")
+
+
+def request_id_of(scope: Scope) -> str | None:
+    state: dict[str, Any] = scope.get("state") or {}
+    value = state.get("request_id")
+    return value if isinstance(value, str) else None
+
+
+class EdgeMiddleware:
+    """X-Request-ID on every response (the client's own if it is sane, otherwise a new one),
+    a request body limit answered with 413, the access log, and the 500 envelope for whatever
+    escaped the error handlers.
+
+    The access log names the route template, never the raw path or query string: paths and
+    filters can carry an email address or a phone number, which must not reach the logs.
+    """
+
+    def __init__(self, app: ASGIApp, *, max_body_bytes: int) -> None:
+        self.app = app
+        self.max_body_bytes = max_body_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        incoming = declared_length = None
+        for name, value in scope["headers"]:
+            if name == b"x-request-id":
+                incoming = value.decode("latin-1")
+            elif name == b"content-length":
+                declared_length = value
+        request_id = incoming if incoming and _SANE.match(incoming) else f"req_{uuid7().hex}"
+        scope.setdefault("state", {})["request_id"] = request_id
+        header = (b"x-request-id", request_id.encode("latin-1"))
+        started = time.perf_counter()
+        status = 500
+        response_started = False
+        received = 0
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status, response_started
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                response_started = True
+                message["headers"] = [*message.get("headers", []), header]
+            await send(message)
+
+        async def receive_limited() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_body_bytes:
+                    raise _BodyTooLarge(self.max_body_bytes)
+            return message
+
+        async def answer(status_code: int, message: str, kind: str) -> None:
+            response = error(status_code, message, {"type": kind, "fields": []}, request_id)
+            await response(scope, receive, send_with_id)
+
+        too_large = f"The request body is larger than {self.max_body_bytes} bytes"
+        try:
+            if (
+                declared_length is not None
+                and declared_length.isdigit()
+                and (int(declared_length) > self.max_body_bytes)
+            ):
+                await answer(413, too_large, "payload_too_large")
+                return
+            await self.app(scope, receive_limited, send_with_id)
+        except _BodyTooLarge:
+            if response_started:
+                raise
+            await answer(413, too_large, "payload_too_large")
+        except Exception as exc:
+            # The exception type and traceback only: never the request body or personal data.
+            error_log.error(
+                "unhandled %s request_id=%s", type(exc).__name__, request_id, exc_info=exc
+            )
+            if response_started:
+                raise
+            await answer(500, "An unexpected error occurred; it has been logged", "api_error")
+        finally:
+            if access_log.isEnabledFor(logging.INFO):
+                route = scope.get("route")
+                path = getattr(route, "path", None) or "<unmatched>"
+                access_log.info(
+                    "%s %s %s %.1fms request_id=%s",
+                    scope["method"],
+                    path,
+                    status,
+                    (time.perf_counter() - started) * 1000,
+                    request_id,
+                )
