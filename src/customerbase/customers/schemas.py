@@ -103,8 +103,26 @@ DayOrMoment = Annotated[datetime | date, BeforeValidator(_date_only)]
 REQUIRED_NAMES = {"individual": ("first_name", "last_name"), "business": ("company_name",)}
 
 
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(item) for item in value)
+    return False
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_nul(cls, value: Any) -> Any:
+        """PostgreSQL text cannot hold NUL: refuse it in every field, on every database."""
+        if _has_nul(value):
+            raise ValueError("must not contain the NUL character")
+        return value
 
 
 class Address(_Strict):
@@ -155,7 +173,8 @@ class CustomerCreate(_Strict):
             if not isinstance(data, dict):
                 raise
             kind = _customer_type_alias(data.get("customer_type", "individual"))
-            missing = [n for n in REQUIRED_NAMES.get(kind, ()) if data.get(n) is None]
+            required = REQUIRED_NAMES.get(kind, ()) if isinstance(kind, str) else ()
+            missing = [n for n in required if data.get(n) is None]
             if not missing:
                 raise
             errors: list[InitErrorDetails] = [

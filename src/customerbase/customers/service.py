@@ -70,6 +70,8 @@ def _not_found(key: str) -> CustomerNotFound:
 
 async def get_customer(session: AsyncSession, tenant: Tenant, key: str) -> Customer:
     """By id, then by reference, then by email (Bitnob's lookup)."""
+    if "\x00" in key:  # no key holds NUL (PostgreSQL text cannot): never ask the database
+        raise _not_found(key)
     repository = CustomerRepository(session, _scope(tenant))
     customer_id = parse_uuid(key)
     if customer_id is not None:
@@ -102,12 +104,29 @@ class CustomerPage:
     meta: dict[str, Any]
 
 
+_EARLIEST = datetime.min.replace(tzinfo=UTC)
+_LATEST = datetime.max.replace(tzinfo=UTC)
+
+
 def _day_start(value: date) -> datetime:
     return datetime.combine(value, time.min, tzinfo=UTC)
 
 
 def _as_utc(value: datetime) -> datetime:
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    """In UTC; a moment beyond the ends of the date range is clamped to them."""
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        return _LATEST if value.year == datetime.max.year else _EARLIEST
+
+
+def _after(value: datetime, step: timedelta) -> datetime:
+    try:
+        return value + step
+    except OverflowError:
+        return _LATEST
 
 
 def _list_filter(params: CustomerListParams) -> CustomerFilter:
@@ -133,9 +152,9 @@ def _list_filter(params: CustomerListParams) -> CustomerFilter:
         end = params.created_to
         # A date means the whole day; a timestamp is an inclusive bound.
         filters.created_before = (
-            _as_utc(end) + timedelta(microseconds=1)
+            _after(_as_utc(end), timedelta(microseconds=1))
             if isinstance(end, datetime)
-            else _day_start(end) + timedelta(days=1)
+            else _after(_day_start(end), timedelta(days=1))
         )
     if (
         filters.created_from is not None

@@ -3,6 +3,7 @@ message that reads after the field's name ("email: is not a valid email address"
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import date
 from typing import Any
@@ -119,5 +120,13 @@ def check_metadata(value: dict[str, Any] | None, *, allow_null_values: bool = Fa
         if isinstance(item, str):
             if len(item) > 500:
                 raise ValueError(f"value of {key!r} must be at most 500 characters")
-        elif not isinstance(item, bool | int | float):
+        elif isinstance(item, bool):
+            continue
+        elif isinstance(item, int):
+            if not -(2**63) <= item < 2**63:
+                raise ValueError(f"value of {key!r} must be a 64-bit integer")
+        elif isinstance(item, float):
+            if not math.isfinite(item):
+                raise ValueError(f"value of {key!r} must be a finite number")
+        else:
             raise ValueError(f"value of {key!r} must be a string, number or boolean")
