@@ -86,13 +86,10 @@ async def get_customer(session: AsyncSession, tenant: Tenant, key: str) -> Custo
     return customer
 
 
-async def _get_by_id(
-    repository: CustomerRepository, key: str, *, for_update: bool = True
-) -> Customer:
+async def _lock_for_change(repository: CustomerRepository, key: str) -> Customer:
+    """The customer a write addresses by id, locked for the rest of the transaction."""
     customer_id = parse_uuid(key)
-    customer = (
-        await repository.get_by_id(customer_id, for_update=for_update) if customer_id else None
-    )
+    customer = await repository.get_by_id(customer_id, for_update=True) if customer_id else None
     if customer is None:
         raise _not_found(key)
     return customer
@@ -389,7 +386,7 @@ async def update_customer(
     session: AsyncSession, tenant: Tenant, key: str, data: CustomerUpdate
 ) -> Customer:
     repository = CustomerRepository(session, _scope(tenant))
-    customer = await _get_by_id(repository, key)
+    customer = await _lock_for_change(repository, key)
     _ensure_changeable(customer)
     sent = data.model_fields_set
     errors: list[FieldError] = []
@@ -472,8 +469,7 @@ async def update_customer(
 
 async def archive_customer(session: AsyncSession, tenant: Tenant, key: str) -> Customer:
     """Archive: readable, but frozen until unarchived. (Bloc: linked accounts go inactive.)"""
-    repository = CustomerRepository(session, _scope(tenant))
-    customer = await _get_by_id(repository, key)
+    customer = await _lock_for_change(CustomerRepository(session, _scope(tenant)), key)
     if customer.status == "archived":
         raise CustomerStateConflict(
             "This customer is already archived", error_type="customer_archived"
@@ -486,8 +482,7 @@ async def archive_customer(session: AsyncSession, tenant: Tenant, key: str) -> C
 
 
 async def unarchive_customer(session: AsyncSession, tenant: Tenant, key: str) -> Customer:
-    repository = CustomerRepository(session, _scope(tenant))
-    customer = await _get_by_id(repository, key)
+    customer = await _lock_for_change(CustomerRepository(session, _scope(tenant)), key)
     if customer.status != "archived":
         _ensure_changeable(customer)
         raise CustomerStateConflict(
@@ -501,8 +496,7 @@ async def unarchive_customer(session: AsyncSession, tenant: Tenant, key: str) ->
 async def set_blacklist(
     session: AsyncSession, tenant: Tenant, key: str, data: BlacklistRequest
 ) -> Customer:
-    repository = CustomerRepository(session, _scope(tenant))
-    customer = await _get_by_id(repository, key)
+    customer = await _lock_for_change(CustomerRepository(session, _scope(tenant)), key)
     _ensure_changeable(customer)
     now = utcnow()
     if data.blacklist:
@@ -543,8 +537,7 @@ _ERASED_FIELDS = (
 async def erase_customer(session: AsyncSession, tenant: Tenant, key: str) -> Customer:
     """Irreversibly remove the personal data; keep the record, its id and status `deleted`, so
     that what refers to it stays consistent. Erasing twice is harmless."""
-    repository = CustomerRepository(session, _scope(tenant))
-    customer = await _get_by_id(repository, key)
+    customer = await _lock_for_change(CustomerRepository(session, _scope(tenant)), key)
     if customer.status == "deleted":
         return customer
     for name in _ERASED_FIELDS:
