@@ -86,8 +86,8 @@ def wrk(url: str, key: str, script: Path, *, duration: int, connections: int) ->
     ]
     output = subprocess.run(command, capture_output=True, text=True, check=True).stdout  # noqa: S603
     rps = re.search(r"Requests/sec:\s+([\d.]+)", output)
-    p50 = re.search(r"50%\s+(\S+)", output)
-    p99 = re.search(r"99%\s+(\S+)", output)
+    p50 = re.search(r"^\s+50%\s+(\S+)", output, re.M)
+    p99 = re.search(r"^\s+99%\s+(\S+)", output, re.M)
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
     return {
         "rps": rps.group(1) if rps else "?",
