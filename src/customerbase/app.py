@@ -5,9 +5,14 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
+import fastapi_offline
 from fastapi import FastAPI
+from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
 from sqlalchemy import text
+from starlette.responses import HTMLResponse
+from starlette.staticfiles import StaticFiles
 
 from customerbase import __version__
 from customerbase.config import Settings
@@ -29,6 +34,11 @@ Every response is `{"success", "message", "data"}`; errors carry `error.type`, `
 and `error.request_id`.
 """
 
+
+# Swagger UI and ReDoc served from this machine, not a CDN: a self-hosted service's docs must
+# work without the internet. The assets ship in the fastapi-offline package.
+DOCS_ASSETS = Path(fastapi_offline.__file__).resolve().parent / "static"
+DOCS_ASSETS_URL = "/static/docs"
 
 # A customer is a few kilobytes of JSON; larger bodies are refused with 413 before parsing.
 MAX_BODY_BYTES = 1024 * 1024
@@ -71,6 +81,8 @@ def create_app(
         description=DESCRIPTION,
         lifespan=lifespan,
         default_response_class=OrjsonResponse,
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.vault = vault
@@ -78,6 +90,7 @@ def create_app(
     install_error_handlers(app)
     app.add_middleware(EdgeMiddleware, max_body_bytes=MAX_BODY_BYTES)
     app.include_router(customers_router)
+    _mount_docs(app)
 
     @app.get("/health", tags=["service"])
     async def health() -> OrjsonResponse:
@@ -94,6 +107,31 @@ def create_app(
         return ok({"status": "ok", "database": db.dialect, "version": __version__}, "healthy")
 
     return app
+
+
+def _mount_docs(app: FastAPI) -> None:
+    app.mount(DOCS_ASSETS_URL, StaticFiles(directory=DOCS_ASSETS), name="docs-assets")
+    openapi_url = app.openapi_url or "/openapi.json"
+
+    @app.get("/docs", include_in_schema=False)
+    async def swagger_ui() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url=openapi_url,
+            title="customerbase API",
+            swagger_js_url=f"{DOCS_ASSETS_URL}/swagger-ui-bundle.js",
+            swagger_css_url=f"{DOCS_ASSETS_URL}/swagger-ui.css",
+            swagger_favicon_url=f"{DOCS_ASSETS_URL}/favicon.png",
+        )
+
+    @app.get("/redoc", include_in_schema=False)
+    async def redoc() -> HTMLResponse:
+        return get_redoc_html(
+            openapi_url=openapi_url,
+            title="customerbase API",
+            redoc_js_url=f"{DOCS_ASSETS_URL}/redoc.standalone.js",
+            redoc_favicon_url=f"{DOCS_ASSETS_URL}/favicon.png",
+            with_google_fonts=False,
+        )
 
 
 def app_factory() -> FastAPI:

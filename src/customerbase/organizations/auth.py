@@ -6,15 +6,32 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Depends, Request
+from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
 from customerbase.kit.db import Database
 from customerbase.kit.dependencies import get_database
 from customerbase.kit.errors import AuthenticationFailed
 from customerbase.organizations.service import Tenant, authenticate
 
+# Declared for the OpenAPI document (the docs' Authorize button); the headers are read below,
+# so that every failure gets its own clear 401.
+_bearer = HTTPBearer(
+    auto_error=False, description="Authorization: Bearer sk_test_... / sk_live_..."
+)
+_api_key = APIKeyHeader(
+    name="api-key", scheme_name="api-key", auto_error=False, description="Advancly style"
+)
+_client_id = APIKeyHeader(
+    name="client-id", scheme_name="client-id", auto_error=False, description="Your organization id"
+)
+
 
 async def get_tenant(
-    request: Request, database: Annotated[Database, Depends(get_database)]
+    request: Request,
+    database: Annotated[Database, Depends(get_database)],
+    _bearer_scheme: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    _api_key_scheme: Annotated[str | None, Depends(_api_key)],
+    _client_id_scheme: Annotated[str | None, Depends(_client_id)],
 ) -> Tenant:
     headers = request.headers
     authorization = headers.get("authorization")
