@@ -47,12 +47,6 @@ class CustomerbaseError(Exception):
         return body
 
 
-class BadRequest(CustomerbaseError):
-    status_code = 400
-    error_type = "bad_request"
-    default_message = "The request could not be understood"
-
-
 class ValidationFailed(CustomerbaseError):
     status_code = 422
     error_type = "validation_error"
@@ -82,12 +76,6 @@ class NotFound(CustomerbaseError):
     status_code = 404
     error_type = "not_found"
     default_message = "Not found"
-
-
-class MethodNotAllowed(CustomerbaseError):
-    status_code = 405
-    error_type = "method_not_allowed"
-    default_message = "Method not allowed"
 
 
 class Conflict(CustomerbaseError):
