@@ -13,9 +13,11 @@ from typing import Annotated, Any, TypeVar
 import typer
 
 from customerbase.config import ConfigurationError, Settings
+from customerbase.customers import blocks
 from customerbase.kit.db import Database, create_database
 from customerbase.kit.errors import CustomerbaseError
 from customerbase.migrations import upgrade
+from customerbase.models import IdentityBlock
 from customerbase.organizations import service as organizations
 
 app = typer.Typer(
@@ -25,6 +27,10 @@ orgs_app = typer.Typer(help="Organizations (tenants).", no_args_is_help=True)
 keys_app = typer.Typer(help="Secret API keys.", no_args_is_help=True)
 app.add_typer(orgs_app, name="orgs")
 app.add_typer(keys_app, name="keys")
+blocks_app = typer.Typer(
+    help="Identities blocked by the erasure of a blacklisted customer.", no_args_is_help=True
+)
+app.add_typer(blocks_app, name="blocks")
 
 T = TypeVar("T")
 
@@ -201,6 +207,58 @@ def keys_revoke(key_id: str) -> None:
     async def work(database: Database) -> dict[str, Any]:
         async with database.write_session() as session:
             return organizations.key_to_dict(await organizations.revoke_key(session, parsed))
+
+    _print_json(_run(work))
+
+
+def _block_to_dict(block: IdentityBlock) -> dict[str, Any]:
+    return {
+        "id": str(block.id),
+        "organization_id": str(block.organization_id),
+        "environment": block.environment,
+        "kind": block.kind,
+        "customer_id": str(block.customer_id),
+        "reason": block.reason,
+        "created_at": block.created_at.isoformat(),
+    }
+
+
+@blocks_app.command("list")
+def blocks_list(
+    org: Annotated[str | None, typer.Option("--org", help="Only this organization")] = None,
+) -> None:
+    """List the blocked identities (their kind and erased customer; never a value)."""
+    organization_id = _org_id(org) if org else None
+
+    async def work(database: Database) -> list[dict[str, Any]]:
+        async with database.read_session() as session:
+            return [_block_to_dict(b) for b in await blocks.list_blocks(session, organization_id)]
+
+    _print_json(_run(work))
+
+
+@blocks_app.command("lift")
+def blocks_lift(
+    block_id: Annotated[str | None, typer.Argument(help="The block's id")] = None,
+    customer: Annotated[
+        str | None, typer.Option("--customer", help="Lift every block of this erased customer")
+    ] = None,
+) -> None:
+    """Lift a block, so that the identity can be onboarded again."""
+    if (block_id is None) == (customer is None):
+        raise typer.BadParameter("give a block id or --customer, not both")
+    try:
+        parsed = uuid.UUID(block_id or customer or "")
+    except ValueError:
+        raise typer.BadParameter(f"{block_id or customer!r} is not an id") from None
+
+    async def work(database: Database) -> dict[str, int]:
+        async with database.write_session() as session:
+            if block_id is not None:
+                lifted = await blocks.lift_blocks(session, block_id=parsed)
+            else:
+                lifted = await blocks.lift_blocks(session, customer_id=parsed)
+            return {"lifted": lifted}
 
     _print_json(_run(work))
 

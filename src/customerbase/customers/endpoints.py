@@ -78,7 +78,7 @@ async def _update(
     session: WriteSessionDep,
     vault: VaultDep,
 ) -> OrjsonResponse:
-    customer = await service.update_customer(session, tenant, customer_id, body)
+    customer = await service.update_customer(session, vault, tenant, customer_id, body)
     return ok(customer_to_dict(customer, vault), "Customer updated successfully")
 
 
@@ -141,5 +141,5 @@ async def erase_customer(
     customer_id: str, tenant: TenantDep, session: WriteSessionDep, vault: VaultDep
 ) -> OrjsonResponse:
     """Erase a customer's personal data irreversibly; the record stays with status `deleted`."""
-    customer = await service.erase_customer(session, tenant, customer_id)
+    customer = await service.erase_customer(session, vault, tenant, customer_id)
     return ok(customer_to_dict(customer, vault), "Customer erased successfully")

@@ -8,9 +8,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Select, func, literal, or_, select
+from sqlalchemy import ColumnElement, Select, false, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from customerbase.customers.search import search_condition
 from customerbase.models import Customer
 
 
@@ -34,17 +35,7 @@ class CustomerFilter:
     reference: str | None = None
     created_from: datetime | None = None
     created_before: datetime | None = None  # exclusive upper bound
-    search: str | None = None
-    search_digits: str | None = None
-
-
-def _like_prefix(text: str) -> str:
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"{escaped}%"
-
-
-def _like_contains(text: str) -> str:
-    return "%" + _like_prefix(text)
+    search: str | None = None  # the raw `q`; `search.search_condition` folds it
 
 
 class CustomerRepository:
@@ -147,31 +138,9 @@ class CustomerRepository:
         if filters.created_before is not None:
             conditions.append(Customer.created_at < filters.created_before)
         if filters.search is not None:
-            conditions.append(self._search_condition(filters.search, filters.search_digits))
+            condition = search_condition(filters.search)
+            conditions.append(condition if condition is not None else false())
         return statement.where(*conditions)
-
-    @staticmethod
-    def _search_condition(text: str, digits: str | None) -> ColumnElement[bool]:
-        """Case-insensitive prefix match on names, email and reference; digits anywhere in the
-        phone number. Portable SQL; a trigram index can take over on PostgreSQL later."""
-        prefix = _like_prefix(text)
-        whole_name = func.lower(
-            func.coalesce(Customer.first_name, literal(""))
-            + literal(" ")
-            + func.coalesce(Customer.last_name, literal(""))
-        )
-        options: list[ColumnElement[bool]] = [
-            func.lower(Customer.first_name).like(prefix, escape="\\"),
-            func.lower(Customer.last_name).like(prefix, escape="\\"),
-            func.lower(Customer.middle_name).like(prefix, escape="\\"),
-            func.lower(Customer.company_name).like(prefix, escape="\\"),
-            whole_name.like(prefix, escape="\\"),
-            Customer.email.like(prefix, escape="\\"),
-            func.lower(Customer.reference).like(prefix, escape="\\"),
-        ]
-        if digits:
-            options.append(Customer.phone_number.like(_like_contains(digits), escape="\\"))
-        return or_(*options)
 
     async def count(self, filters: CustomerFilter) -> int:
         statement = (

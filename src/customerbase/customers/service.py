@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from customerbase.customers import blocks
 from customerbase.customers.repository import CustomerFilter, CustomerRepository, Scope
 from customerbase.customers.schemas import (
     REQUIRED_NAMES,
@@ -26,12 +27,15 @@ from customerbase.customers.schemas import (
     CustomerListParams,
     CustomerUpdate,
 )
+from customerbase.customers.search import refresh_search
 from customerbase.kit import validators as v
 from customerbase.kit.crypto import Vault
+from customerbase.kit.db import request_checkpoint
 from customerbase.kit.errors import Conflict, FieldError, NotFound, ValidationFailed
 from customerbase.kit.ids import parse_uuid, uuid7
 from customerbase.kit.time import utcnow
 from customerbase.models import Customer
+from customerbase.models.customer import SEARCH_COLUMNS
 from customerbase.organizations.service import Tenant
 
 
@@ -160,15 +164,15 @@ def _list_filter(params: CustomerListParams) -> CustomerFilter:
     ):
         raise ValidationFailed.for_field("created_to", "must not be before created_from")
     if params.q is not None:
-        text = params.q.strip().lower()
-        if not text:
+        if not params.q.strip():
             raise ValidationFailed.for_field("q", "must not be blank")
-        filters.search = text
-        digits = "".join(ch for ch in text if ch.isdigit())
-        phone_like = all(ch.isdigit() or ch in "+-() " for ch in text)
-        # A local number "0803..." is stored as "+234803...": match it without its trunk 0.
-        filters.search_digits = digits.lstrip("0") if phone_like and len(digits) >= 3 else None
+        filters.search = params.q
     return filters
+
+
+# Ids are UUIDv7 (time-ordered): these sort before and after every id there can be.
+_OLDEST_CURSOR = uuid.UUID(int=0)
+_NEWEST_CURSOR = uuid.UUID(int=2**128 - 1)
 
 
 def _cursor(name: str, value: str) -> uuid.UUID:
@@ -214,6 +218,17 @@ async def list_customers(
         has_next, has_previous = len(rows) > take, params.page > 1
         items = rows[:take]
 
+    next_cursor = str(items[-1].id) if has_next and items else None
+    previous_cursor = str(items[0].id) if has_previous and items else None
+    if not items and (has_next or has_previous):
+        # An empty page past either end: the neighbouring page is the oldest (or newest) one,
+        # which a cursor beyond every id reaches. No customer at all: no neighbour either.
+        if total == 0:
+            has_next = has_previous = False
+        elif has_previous:
+            previous_cursor, has_next = str(_OLDEST_CURSOR), False
+        else:
+            next_cursor = str(_NEWEST_CURSOR)
     meta: dict[str, Any] = {
         "page": None if cursor_mode else params.page,
         "take": take,
@@ -221,8 +236,8 @@ async def list_customers(
         "page_count": page_count,
         "has_previous_page": has_previous,
         "has_next_page": has_next,
-        "next_cursor": str(items[-1].id) if has_next and items else None,
-        "previous_cursor": str(items[0].id) if has_previous and items else None,
+        "next_cursor": next_cursor,
+        "previous_cursor": previous_cursor,
     }
     return CustomerPage(items, meta)
 
@@ -347,7 +362,17 @@ async def create_customer(
         )
     now = utcnow()
     customer.created_at = customer.updated_at = now
+    refresh_search(customer)
 
+    await blocks.ensure_not_blocked(
+        session,
+        vault,
+        tenant,
+        bvn_index=customer.bvn_index,
+        nin_index=customer.nin_index,
+        email=customer.email,
+        phone_number=customer.phone_number,
+    )
     repository = CustomerRepository(session, _scope(tenant))
     conflict = await repository.find_conflict(
         email=customer.email,
@@ -382,8 +407,23 @@ def _ensure_changeable(customer: Customer) -> None:
         )
 
 
+def _merged_address(current: dict[str, Any] | None, data: CustomerUpdate) -> dict[str, Any] | None:
+    """`address` merges like `metadata`: the keys sent replace theirs, a key sent as null is
+    removed, the others stay; `"address": null` removes the whole address."""
+    if data.address is None:
+        return None
+    merged = dict(current or {})
+    for name in data.address.model_fields_set:
+        value = getattr(data.address, name)
+        if value is None:
+            merged.pop(name, None)
+        else:
+            merged[name] = value
+    return merged or None
+
+
 async def update_customer(
-    session: AsyncSession, tenant: Tenant, key: str, data: CustomerUpdate
+    session: AsyncSession, vault: Vault, tenant: Tenant, key: str, data: CustomerUpdate
 ) -> Customer:
     repository = CustomerRepository(session, _scope(tenant))
     customer = await _lock_for_change(repository, key)
@@ -438,6 +478,13 @@ async def update_customer(
 
     new_email = data.email if "email" in sent else None
     new_reference = data.reference if "reference" in sent else None
+    await blocks.ensure_not_blocked(
+        session,
+        vault,
+        tenant,
+        email=new_email if new_email != customer.email else None,
+        phone_number=phone if phone != customer.phone_number else None,
+    )
     if new_email is not None or new_reference is not None:
         conflict = await repository.find_conflict(
             email=new_email,
@@ -461,9 +508,10 @@ async def update_customer(
             customer.phone_number, customer.dial_code = phone, dial_code
         customer.customer_type = customer_type
         if "address" in sent:
-            customer.address = data.address.model_dump(exclude_none=True) if data.address else None
+            customer.address = _merged_address(customer.address, data)
         customer.metadata_ = metadata
         customer.updated_at = utcnow()
+        refresh_search(customer)
     return customer
 
 
@@ -531,15 +579,25 @@ _ERASED_FIELDS = (
     "nin_index",
     "nin_last4",
     "blacklist_reason",
+    *SEARCH_COLUMNS,
 )
 
 
-async def erase_customer(session: AsyncSession, tenant: Tenant, key: str) -> Customer:
+async def erase_customer(session: AsyncSession, vault: Vault, tenant: Tenant, key: str) -> Customer:
     """Irreversibly remove the personal data; keep the record, its id and status `deleted`, so
-    that what refers to it stays consistent. Erasing twice is harmless."""
+    that what refers to it stays consistent. Erasing twice is harmless.
+
+    A blacklisted customer stays blacklisted when erased (the record says so), and the blind
+    indexes of its identity numbers, email and phone go to the block list first, so that the
+    same person cannot be onboarded again clean. On SQLite the request's commit is followed by
+    a WAL checkpoint, so that no copy of the erased data stays in the `-wal` file.
+    """
     customer = await _lock_for_change(CustomerRepository(session, _scope(tenant)), key)
     if customer.status == "deleted":
         return customer
+    if customer.blacklisted:
+        await blocks.block_identities_of(session, vault, customer)
+    request_checkpoint(session)
     for name in _ERASED_FIELDS:
         setattr(customer, name, None)
     now = utcnow()

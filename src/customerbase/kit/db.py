@@ -12,6 +12,7 @@ locked" half-way through. Readers use their own pool and see a consistent snapsh
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -79,6 +80,16 @@ def _install_sqlite_hooks(engine: AsyncEngine, *, begin: str) -> None:
         connection.exec_driver_sql(begin)
 
 
+_CHECKPOINT = "checkpoint_wal"
+
+
+def request_checkpoint(session: AsyncSession) -> None:
+    """Ask for a WAL checkpoint (TRUNCATE) once this session's transaction has committed: on
+    SQLite, erased data would otherwise stay in the `-wal` file until overwritten. A no-op on
+    PostgreSQL."""
+    session.info[_CHECKPOINT] = True
+
+
 @dataclass
 class Database:
     """The engines of one database and the session factories over them."""
@@ -112,6 +123,25 @@ class Database:
                 raise
             else:
                 await session.commit()
+                if session.info.pop(_CHECKPOINT, False) and self.dialect == "sqlite":
+                    await session.close()  # the write connection goes back to the pool
+                    await self.checkpoint()
+
+    async def checkpoint(self) -> None:
+        """Copy the SQLite WAL into the database and truncate it to zero bytes. Readers that
+        hold an old snapshot can delay it; a few short retries wait them out."""
+        async with self.write_engine.connect() as connection:
+            raw = await connection.get_raw_connection()
+            driver = raw.driver_connection
+            assert driver is not None
+            for _ in range(50):
+                cursor = await driver.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                busy = await cursor.fetchone()
+                await cursor.close()
+                if busy is not None and busy[0] == 0:
+                    return
+                await asyncio.sleep(0.01)
+            logging.getLogger(__name__).warning("WAL checkpoint stayed busy after erasure")
 
     async def dispose(self) -> None:
         await self.write_engine.dispose()

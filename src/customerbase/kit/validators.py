@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from datetime import date
 from typing import Any
 
@@ -60,10 +61,23 @@ def past_date(value: date) -> date:
 
 
 def not_blank(value: str) -> str:
-    stripped = value.strip()
+    """Stripped and in Unicode NFC: a name sent decomposed is stored as its composed form."""
+    stripped = unicodedata.normalize("NFC", value.strip())
     if not stripped:
         raise ValueError("must not be blank")
     return stripped
+
+
+_REFERENCE_FORBIDDEN = frozenset("@/?#")
+
+
+def reference(value: str) -> str:
+    """A platform's own id for a customer. Never '@' (so it is never taken for an email in
+    a look-up), nor '/', '?', '#' or whitespace (so every reference can be fetched by GET)."""
+    text = not_blank(value)
+    if any(ch in _REFERENCE_FORBIDDEN or ch.isspace() for ch in text):
+        raise ValueError("must not contain '@', '/', '?', '#' or whitespace")
+    return text
 
 
 class PhoneError(ValueError):

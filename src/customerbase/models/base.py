@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, MetaData
+from sqlalchemy import JSON, DateTime, MetaData, String
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase
@@ -21,6 +21,10 @@ NAMING_CONVENTION = {
 
 # JSONB on PostgreSQL, JSON text on SQLite.
 JSONType = JSON().with_variant(JSONB(), "postgresql")
+
+# Search columns compare byte-wise on both databases (SQLite's default BINARY; "C" on
+# PostgreSQL), so that prefix bounds mean the same thing everywhere and a B-tree serves them.
+SearchText = String(200).with_variant(String(200, collation="C"), "postgresql")
 
 
 class UTCDateTime(TypeDecorator[datetime]):

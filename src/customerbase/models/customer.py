@@ -18,7 +18,19 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from customerbase.kit.ids import uuid7
 from customerbase.kit.time import utcnow
-from customerbase.models.base import Base, JSONType, UTCDateTime
+from customerbase.models.base import Base, JSONType, SearchText, UTCDateTime
+
+# The folded search columns (see `customerbase.kit.search`), each with a tenant-scoped index.
+SEARCH_COLUMNS = (
+    "search_name",
+    "search_middle",
+    "search_last",
+    "search_company",
+    "search_email",
+    "search_reference",
+    "search_phone",
+    "search_phone_national",
+)
 
 
 class Customer(Base):
@@ -68,6 +80,16 @@ class Customer(Base):
     archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     blacklisted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Folded copies for search (names "first last", then each part; email; reference; phone
+    # digits with and without the country code). Cleared with the rest on erasure.
+    search_name: Mapped[str | None] = mapped_column(SearchText)
+    search_middle: Mapped[str | None] = mapped_column(SearchText)
+    search_last: Mapped[str | None] = mapped_column(SearchText)
+    search_company: Mapped[str | None] = mapped_column(SearchText)
+    search_email: Mapped[str | None] = mapped_column(SearchText)
+    search_reference: Mapped[str | None] = mapped_column(SearchText)
+    search_phone: Mapped[str | None] = mapped_column(SearchText)
+    search_phone_national: Mapped[str | None] = mapped_column(SearchText)
 
     __table_args__ = (
         PrimaryKeyConstraint("organization_id", "id"),
@@ -81,4 +103,5 @@ class Customer(Base):
         Index(None, "organization_id", "environment", "id"),
         Index(None, "organization_id", "environment", "phone_number"),
         Index(None, "organization_id", "environment", "created_at"),
+        *(Index(None, "organization_id", "environment", name) for name in SEARCH_COLUMNS),
     )

@@ -1,0 +1,170 @@
+"""The block list: identities of erased blacklisted customers that may not be onboarded again.
+
+Only blind indexes are kept (keyed HMACs, per organization and field), never a value: the list
+can say "this BVN belonged to an erased blacklisted customer" without holding the BVN.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+
+from sqlalchemy import delete, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from customerbase.kit.crypto import Vault
+from customerbase.kit.errors import Conflict, FieldError, NotFound
+from customerbase.kit.time import utcnow
+from customerbase.models import Customer, IdentityBlock
+from customerbase.organizations.service import Tenant
+
+_LABELS = {"bvn": "BVN", "nin": "NIN", "email": "email", "phone_number": "phone number"}
+
+
+class BlockedIdentity(Conflict):
+    error_type = "blocked_identity"
+
+    def __init__(self, kind: str) -> None:
+        super().__init__(
+            f"This {_LABELS[kind]} belonged to a blacklisted customer that was erased; "
+            "it cannot be onboarded again until an operator lifts the block",
+            fields=[FieldError(kind, "is blocked")],
+        )
+
+
+class BlockNotFound(NotFound):
+    error_type = "block_not_found"
+
+
+def _indexes(
+    vault: Vault,
+    organization_id: uuid.UUID,
+    *,
+    bvn_index: str | None = None,
+    nin_index: str | None = None,
+    email: str | None = None,
+    phone_number: str | None = None,
+) -> list[tuple[str, str]]:
+    pairs = [("bvn", bvn_index), ("nin", nin_index)]
+    if email:
+        pairs.append(
+            ("email", vault.blind_index(email, organization_id=organization_id, field="email"))
+        )
+    if phone_number:
+        pairs.append(
+            (
+                "phone_number",
+                vault.blind_index(
+                    phone_number, organization_id=organization_id, field="phone_number"
+                ),
+            )
+        )
+    return [(kind, index) for kind, index in pairs if index]
+
+
+async def ensure_not_blocked(
+    session: AsyncSession,
+    vault: Vault,
+    tenant: Tenant,
+    *,
+    bvn_index: str | None = None,
+    nin_index: str | None = None,
+    email: str | None = None,
+    phone_number: str | None = None,
+) -> None:
+    """Raise `BlockedIdentity` naming the first blocked field among those given."""
+    pairs = _indexes(
+        vault,
+        tenant.organization_id,
+        bvn_index=bvn_index,
+        nin_index=nin_index,
+        email=email,
+        phone_number=phone_number,
+    )
+    if not pairs:
+        return
+    statement = select(IdentityBlock.kind).where(
+        IdentityBlock.organization_id == tenant.organization_id,
+        IdentityBlock.environment == tenant.environment,
+        or_(
+            *(
+                (IdentityBlock.kind == kind) & (IdentityBlock.blind_index == index)
+                for kind, index in pairs
+            )
+        ),
+    )
+    blocked = set((await session.scalars(statement)).all())
+    for kind, _ in pairs:
+        if kind in blocked:
+            raise BlockedIdentity(kind)
+
+
+async def block_identities_of(session: AsyncSession, vault: Vault, customer: Customer) -> None:
+    """Put the identities of a blacklisted customer about to be erased on the block list."""
+    pairs = _indexes(
+        vault,
+        customer.organization_id,
+        bvn_index=customer.bvn_index,
+        nin_index=customer.nin_index,
+        email=customer.email,
+        phone_number=customer.phone_number,
+    )
+    scope = (
+        IdentityBlock.organization_id == customer.organization_id,
+        IdentityBlock.environment == customer.environment,
+    )
+    existing = set(
+        (
+            await session.execute(
+                select(IdentityBlock.kind, IdentityBlock.blind_index)
+                .where(*scope)
+                .where(IdentityBlock.blind_index.in_([index for _, index in pairs]))
+            )
+        ).all()
+    )
+    now = utcnow()
+    for kind, index in pairs:
+        if (kind, index) in existing:
+            continue
+        session.add(
+            IdentityBlock(
+                organization_id=customer.organization_id,
+                environment=customer.environment,
+                kind=kind,
+                blind_index=index,
+                customer_id=customer.id,
+                reason=customer.blacklist_reason,
+                created_at=now,
+            )
+        )
+    await session.flush()
+
+
+async def list_blocks(
+    session: AsyncSession, organization_id: uuid.UUID | None = None
+) -> Sequence[IdentityBlock]:
+    statement = select(IdentityBlock).order_by(IdentityBlock.id)
+    if organization_id is not None:
+        statement = statement.where(IdentityBlock.organization_id == organization_id)
+    return (await session.scalars(statement)).all()
+
+
+async def lift_blocks(
+    session: AsyncSession,
+    *,
+    block_id: uuid.UUID | None = None,
+    customer_id: uuid.UUID | None = None,
+) -> int:
+    """Lift one block by its id, or every block of one erased customer. Returns how many."""
+    statement = delete(IdentityBlock)
+    if block_id is not None:
+        statement = statement.where(IdentityBlock.id == block_id)
+    elif customer_id is not None:
+        statement = statement.where(IdentityBlock.customer_id == customer_id)
+    else:
+        raise ValueError("a block id or a customer id is required")
+    result = await session.execute(statement)
+    lifted = int(result.rowcount or 0)  # type: ignore[attr-defined]
+    if lifted == 0:
+        raise BlockNotFound("No such block")
+    return lifted

@@ -1,0 +1,86 @@
+"""What a customer is found by: the folded search columns and the `q` condition over them.
+
+`q` matches, case- and accent-insensitively, a prefix of the full name ("first last"), of the
+first, middle or last name alone, of the company name, the email or the reference; and, for a
+phone-like query of at least four digits (one trunk 0 dropped), a prefix of the phone number's
+digits with or without its country code.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, or_
+
+from customerbase.kit.search import (
+    fold,
+    phone_query_digits,
+    phone_search_digits,
+    prefix_upper_bound,
+)
+from customerbase.models import Customer
+
+_TEXT_COLUMNS = (
+    Customer.search_name,
+    Customer.search_middle,
+    Customer.search_last,
+    Customer.search_company,
+    Customer.search_email,
+    Customer.search_reference,
+)
+_PHONE_COLUMNS = (Customer.search_phone, Customer.search_phone_national)
+
+
+def search_values(
+    *,
+    first_name: str | None,
+    middle_name: str | None,
+    last_name: str | None,
+    company_name: str | None,
+    email: str | None,
+    reference: str | None,
+    phone_number: str | None,
+) -> dict[str, str | None]:
+    whole = " ".join(part for part in (first_name, last_name) if part) or None
+    phone, national = phone_search_digits(phone_number)
+    return {
+        "search_name": fold(whole),
+        "search_middle": fold(middle_name),
+        "search_last": fold(last_name),
+        "search_company": fold(company_name),
+        "search_email": fold(email),
+        "search_reference": fold(reference),
+        "search_phone": phone,
+        "search_phone_national": national,
+    }
+
+
+def refresh_search(customer: Customer) -> None:
+    """Recompute the search columns from the customer's current fields."""
+    values = search_values(
+        first_name=customer.first_name,
+        middle_name=customer.middle_name,
+        last_name=customer.last_name,
+        company_name=customer.company_name,
+        email=customer.email,
+        reference=customer.reference,
+        phone_number=customer.phone_number,
+    )
+    for name, value in values.items():
+        setattr(customer, name, value)
+
+
+def _prefix(column: Any, prefix: str) -> ColumnElement[bool]:
+    return and_(column >= prefix, column < prefix_upper_bound(prefix))
+
+
+def search_condition(query: str) -> ColumnElement[bool] | None:
+    """The condition for `q`, or None when nothing can match (the caller answers empty)."""
+    text = fold(query)
+    options: list[ColumnElement[bool]] = []
+    if text:
+        options += [_prefix(column, text) for column in _TEXT_COLUMNS]
+    digits = phone_query_digits(query.strip())
+    if digits:
+        options += [_prefix(column, digits) for column in _PHONE_COLUMNS]
+    return or_(*options) if options else None
