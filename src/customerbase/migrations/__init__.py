@@ -31,3 +31,12 @@ async def upgrade(database: Database, revision: str = "head") -> None:
 
     async with database.write_engine.begin() as connection:
         await connection.run_sync(_run)
+
+
+def head_revision() -> str:
+    """The revision a fully migrated database is at."""
+    from alembic.script import ScriptDirectory
+
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    assert head is not None
+    return head
