@@ -15,6 +15,7 @@ META_KEYS = {
     "page",
     "take",
     "item_count",
+    "item_count_exact",
     "page_count",
     "has_previous_page",
     "has_next_page",
@@ -214,7 +215,12 @@ async def test_starting_after_returns_the_next_older_customers(
     meta = body["meta"]
     assert meta["page"] is None
     assert meta["take"] == 2
-    assert meta["item_count"] == 7
+    assert meta["item_count"] is None  # cursor mode counts only when asked
+    assert meta["page_count"] is None
+    counted = await list_customers(client, starting_after=c[4], take=2, include_count="true")
+    assert counted["meta"]["item_count"] == 7
+    assert counted["meta"]["item_count_exact"] is True
+    assert counted["meta"]["page_count"] == 4
     assert meta["has_previous_page"] is True
     assert meta["has_next_page"] is True
     assert meta["next_cursor"] == c[2]
@@ -278,7 +284,7 @@ async def test_cursor_walk_neither_skips_nor_repeats_while_customers_are_created
     added: list[str] = []
     while cursor is not None:
         added += await create_many(client, 2)  # created between page requests
-        body = await list_customers(client, take=3, starting_after=cursor)
+        body = await list_customers(client, take=3, starting_after=cursor, include_count="true")
         assert body["meta"]["item_count"] == len(original) + len(added)
         walked += [c["id"] for c in body["data"]]
         cursor = body["meta"]["next_cursor"]
@@ -314,7 +320,9 @@ async def test_cursor_respects_filters(client: httpx.AsyncClient) -> None:
     await create(client)
     b3 = (await create(client, factories.business()))["id"]
 
-    body = await list_customers(client, customer_type="business", starting_after=b3, take=5)
+    body = await list_customers(
+        client, customer_type="business", starting_after=b3, take=5, include_count="true"
+    )
 
     assert [x["id"] for x in body["data"]] == [b2, b1]
     assert body["meta"]["item_count"] == 3

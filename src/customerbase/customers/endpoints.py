@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 
 from customerbase.customers import service
 from customerbase.customers.schemas import (
@@ -14,8 +14,10 @@ from customerbase.customers.schemas import (
     CustomerOut,
     CustomerUpdate,
 )
-from customerbase.customers.serializers import customer_to_dict
-from customerbase.kit.dependencies import ReadSessionDep, VaultDep, WriteSessionDep
+from customerbase.customers.serializers import customer_to_dict, row_to_dict
+from customerbase.kit.crypto import Vault
+from customerbase.kit.db import Database
+from customerbase.kit.dependencies import VaultDep, WriteSessionDep
 from customerbase.kit.envelope import (
     Envelope,
     ListEnvelope,
@@ -23,7 +25,7 @@ from customerbase.kit.envelope import (
     error_responses,
     ok,
 )
-from customerbase.organizations.auth import TenantDep
+from customerbase.organizations.auth import TenantDep, authenticate_request
 
 router = APIRouter(prefix="/v1/customers", tags=["customers"], responses=error_responses(401, 422))
 
@@ -51,24 +53,28 @@ async def create_customer(
 
 @router.get("", responses={200: {"model": ListEnvelope[CustomerOut], "description": "A page"}})
 async def list_customers(
-    params: Annotated[CustomerListParams, Query()],
-    tenant: TenantDep,
-    session: ReadSessionDep,
-    vault: VaultDep,
+    params: Annotated[CustomerListParams, Query()], request: Request
 ) -> OrjsonResponse:
     """List customers, newest first, with filters, search and page or cursor pagination."""
-    page = await service.list_customers(session, tenant, params)
-    data = [customer_to_dict(customer, vault) for customer in page.items]
+    database: Database = request.app.state.database
+    vault: Vault = request.app.state.vault
+    async with database.fast.connection() as connection:
+        tenant = await authenticate_request(request, connection)
+        page = await service.list_customers(database.fast, connection, tenant, params)
+    organization_id = tenant.organization_id
+    data = [row_to_dict(row, vault, organization_id) for row in page.items]
     return ok(data, "Customers retrieved successfully", meta=page.meta)
 
 
 @router.get("/{key}", responses={**ONE, **error_responses(404)})
-async def get_customer(
-    key: str, tenant: TenantDep, session: ReadSessionDep, vault: VaultDep
-) -> OrjsonResponse:
+async def get_customer(key: str, request: Request) -> OrjsonResponse:
     """Get a customer by id, reference or email (tried in that order)."""
-    customer = await service.get_customer(session, tenant, key)
-    return ok(customer_to_dict(customer, vault), "Customer retrieved successfully")
+    database: Database = request.app.state.database
+    async with database.fast.connection() as connection:
+        tenant = await authenticate_request(request, connection)
+        row = await service.get_customer(database.fast, connection, tenant, key)
+    data = row_to_dict(row, request.app.state.vault, tenant.organization_id)
+    return ok(data, "Customer retrieved successfully")
 
 
 async def _update(

@@ -4,14 +4,12 @@ runs queries and nothing else (no commits, no events)."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Select, false, func, or_, select
+from sqlalchemy import Select, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from customerbase.customers.search import search_condition
 from customerbase.models import Customer
 
 
@@ -116,68 +114,3 @@ class CustomerRepository:
 
     def add(self, customer: Customer) -> None:
         self.session.add(customer)
-
-    def _filtered(self, statement: Select[Customer], filters: CustomerFilter) -> Select[Customer]:
-        conditions: list[ColumnElement[bool]] = [Customer.status.in_(filters.statuses)]
-        if filters.email is not None:
-            conditions.append(Customer.email == filters.email)
-        if filters.phone_number is not None:
-            conditions.append(Customer.phone_number == filters.phone_number)
-        if filters.customer_type is not None:
-            conditions.append(Customer.customer_type == filters.customer_type)
-        if filters.blacklisted is not None:
-            conditions.append(Customer.blacklisted == filters.blacklisted)
-        if filters.kyc_tier is not None:
-            conditions.append(Customer.kyc_tier == filters.kyc_tier)
-        if filters.source is not None:
-            conditions.append(Customer.source == filters.source)
-        if filters.reference is not None:
-            conditions.append(Customer.reference == filters.reference)
-        if filters.created_from is not None:
-            conditions.append(Customer.created_at >= filters.created_from)
-        if filters.created_before is not None:
-            conditions.append(Customer.created_at < filters.created_before)
-        if filters.search is not None:
-            condition = search_condition(filters.search)
-            conditions.append(condition if condition is not None else false())
-        return statement.where(*conditions)
-
-    async def count(self, filters: CustomerFilter) -> int:
-        statement = (
-            self._filtered(self._base(), filters).with_only_columns(func.count()).order_by(None)
-        )
-        return int(await self.session.scalar(statement) or 0)
-
-    async def page(self, filters: CustomerFilter, *, offset: int, limit: int) -> Sequence[Customer]:
-        statement = (
-            self._filtered(self._base(), filters)
-            .order_by(Customer.id.desc())
-            .offset(offset)
-            .limit(limit)
-        )
-        return (await self.session.scalars(statement)).all()
-
-    async def after(
-        self, filters: CustomerFilter, cursor: uuid.UUID, *, limit: int
-    ) -> Sequence[Customer]:
-        """Older than `cursor`, newest first."""
-        statement = (
-            self._filtered(self._base(), filters)
-            .where(Customer.id < cursor)
-            .order_by(Customer.id.desc())
-            .limit(limit)
-        )
-        return (await self.session.scalars(statement)).all()
-
-    async def before(
-        self, filters: CustomerFilter, cursor: uuid.UUID, *, limit: int
-    ) -> Sequence[Customer]:
-        """Newer than `cursor`: the `limit` closest to it, returned newest first."""
-        statement = (
-            self._filtered(self._base(), filters)
-            .where(Customer.id > cursor)
-            .order_by(Customer.id.asc())
-            .limit(limit)
-        )
-        rows = (await self.session.scalars(statement)).all()
-        return list(reversed(rows))

@@ -233,6 +233,9 @@ class CustomerListParams(_Strict):
     created_from: DayOrMoment | None = None
     created_to: DayOrMoment | None = None
     q: str | None = Field(None, min_length=1, max_length=100, description="Search text")
+    include_count: bool = Field(
+        False, description="Cursor mode: also count the matches (page mode always counts)"
+    )
 
 
 # --- The customer object, for the OpenAPI documentation --------------------------------

@@ -8,27 +8,11 @@ digits with or without its country code.
 
 from __future__ import annotations
 
-from typing import Any
-
-from sqlalchemy import ColumnElement, and_, or_
-
 from customerbase.kit.search import (
     fold,
-    phone_query_digits,
     phone_search_digits,
-    prefix_upper_bound,
 )
 from customerbase.models import Customer
-
-_TEXT_COLUMNS = (
-    Customer.search_name,
-    Customer.search_middle,
-    Customer.search_last,
-    Customer.search_company,
-    Customer.search_email,
-    Customer.search_reference,
-)
-_PHONE_COLUMNS = (Customer.search_phone, Customer.search_phone_national)
 
 
 def search_values(
@@ -68,19 +52,3 @@ def refresh_search(customer: Customer) -> None:
     )
     for name, value in values.items():
         setattr(customer, name, value)
-
-
-def _prefix(column: Any, prefix: str) -> ColumnElement[bool]:
-    return and_(column >= prefix, column < prefix_upper_bound(prefix))
-
-
-def search_condition(query: str) -> ColumnElement[bool] | None:
-    """The condition for `q`, or None when nothing can match (the caller answers empty)."""
-    text = fold(query)
-    options: list[ColumnElement[bool]] = []
-    if text:
-        options += [_prefix(column, text) for column in _TEXT_COLUMNS]
-    digits = phone_query_digits(query.strip())
-    if digits:
-        options += [_prefix(column, digits) for column in _PHONE_COLUMNS]
-    return or_(*options) if options else None

@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from customerbase.customers import blocks
+from customerbase.customers.queries import CustomerQueries
 from customerbase.customers.repository import CustomerFilter, CustomerRepository, Scope
 from customerbase.customers.schemas import (
     REQUIRED_NAMES,
@@ -32,6 +33,7 @@ from customerbase.kit import validators as v
 from customerbase.kit.crypto import Vault
 from customerbase.kit.db import request_checkpoint
 from customerbase.kit.errors import Conflict, FieldError, NotFound, ValidationFailed
+from customerbase.kit.fastdb import Connection, FastDB, Row, decode_uuid
 from customerbase.kit.ids import parse_uuid, uuid7
 from customerbase.kit.time import utcnow
 from customerbase.models import Customer
@@ -72,22 +74,15 @@ def _not_found(key: str) -> CustomerNotFound:
 # --- Reading -----------------------------------------------------------------------------
 
 
-async def get_customer(session: AsyncSession, tenant: Tenant, key: str) -> Customer:
-    """By id, then by reference, then by email (Bitnob's lookup)."""
+async def get_customer(db: FastDB, connection: Connection, tenant: Tenant, key: str) -> Row:
+    """By id, then by reference, then by email (Bitnob's lookup), in one statement."""
     if "\x00" in key:  # no key holds NUL (PostgreSQL text cannot): never ask the database
         raise _not_found(key)
-    repository = CustomerRepository(session, _scope(tenant))
-    customer_id = parse_uuid(key)
-    if customer_id is not None:
-        customer = await repository.get_by_id(customer_id)
-        if customer is not None:
-            return customer
-    customer = await repository.get_by_reference(key)
-    if customer is None and "@" in key:
-        customer = await repository.get_by_email(key.strip().lower())
-    if customer is None:
+    queries = CustomerQueries(db, connection, _scope(tenant))
+    row = await queries.get(key, parse_uuid(key))
+    if row is None:
         raise _not_found(key)
-    return customer
+    return row
 
 
 async def _lock_for_change(repository: CustomerRepository, key: str) -> Customer:
@@ -101,7 +96,7 @@ async def _lock_for_change(repository: CustomerRepository, key: str) -> Customer
 
 @dataclass(frozen=True, slots=True)
 class CustomerPage:
-    items: Sequence[Customer]
+    items: Sequence[Row]
     meta: dict[str, Any]
 
 
@@ -183,11 +178,15 @@ def _cursor(name: str, value: str) -> uuid.UUID:
 
 
 async def list_customers(
-    session: AsyncSession, tenant: Tenant, params: CustomerListParams
+    db: FastDB, connection: Connection, tenant: Tenant, params: CustomerListParams
 ) -> CustomerPage:
     """Newest first. Page mode (`page`, `take`) or cursor mode (`starting_after`,
     `ending_before`); a cursor neither skips nor repeats a customer while others are created,
-    because ids are time-ordered and new customers only ever appear before the first page."""
+    because ids are time-ordered and new customers only ever appear before the first page.
+
+    Page mode counts (`item_count`, `page_count`: Bitnob's clients read them), exactly up to
+    `COUNT_CAP` matches and as "at least" beyond (`item_count_exact: false`); cursor mode
+    counts only when asked (`include_count=true`)."""
     fields_set = params.model_fields_set
     if params.starting_after and params.ending_before:
         raise ValidationFailed.for_field("ending_before", "cannot be combined with starting_after")
@@ -195,35 +194,35 @@ async def list_customers(
     if cursor_mode and "page" in fields_set and params.page != 1:
         raise ValidationFailed.for_field("page", "cannot be combined with a cursor")
 
-    repository = CustomerRepository(session, _scope(tenant))
+    queries = CustomerQueries(db, connection, _scope(tenant))
     filters = _list_filter(params)
     take = params.take
-    total = await repository.count(filters)
-    page_count = math.ceil(total / take) if total else 0
+    counted = not cursor_mode or params.include_count
+    total, exact = await queries.count(filters) if counted else (None, True)
 
     if params.starting_after:
-        rows = await repository.after(
+        rows = await queries.after(
             filters, _cursor("starting_after", params.starting_after), limit=take + 1
         )
         has_next, has_previous = len(rows) > take, True
         items = rows[:take]
     elif params.ending_before:
-        rows = await repository.before(
+        rows = await queries.before(
             filters, _cursor("ending_before", params.ending_before), limit=take + 1
         )
         has_previous, has_next = len(rows) > take, True
         items = rows[-take:] if has_previous else rows
     else:
-        rows = await repository.page(filters, offset=(params.page - 1) * take, limit=take + 1)
+        rows = await queries.page(filters, offset=(params.page - 1) * take, limit=take + 1)
         has_next, has_previous = len(rows) > take, params.page > 1
         items = rows[:take]
 
-    next_cursor = str(items[-1].id) if has_next and items else None
-    previous_cursor = str(items[0].id) if has_previous and items else None
+    next_cursor = decode_uuid(items[-1]["id"]) if has_next and items else None
+    previous_cursor = decode_uuid(items[0]["id"]) if has_previous and items else None
     if not items and (has_next or has_previous):
         # An empty page past either end: the neighbouring page is the oldest (or newest) one,
         # which a cursor beyond every id reaches. No customer at all: no neighbour either.
-        if total == 0:
+        if not (total if total is not None else await queries.exists(filters)):
             has_next = has_previous = False
         elif has_previous:
             previous_cursor, has_next = str(_OLDEST_CURSOR), False
@@ -233,7 +232,8 @@ async def list_customers(
         "page": None if cursor_mode else params.page,
         "take": take,
         "item_count": total,
-        "page_count": page_count,
+        "item_count_exact": exact if total is not None else None,
+        "page_count": math.ceil(total / take) if total else (0 if total == 0 else None),
         "has_previous_page": has_previous,
         "has_next_page": has_next,
         "next_cursor": next_cursor,

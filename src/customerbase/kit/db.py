@@ -29,10 +29,11 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from customerbase.kit.fastdb import SQLITE_BUSY_TIMEOUT_MS, FastDB
+
 ReadSession = NewType("ReadSession", AsyncSession)
 WriteSession = NewType("WriteSession", AsyncSession)
 
-SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 # aiosqlite logs every statement with its parameters at DEBUG: customers' emails, names and
 # phone numbers would reach the logs whenever the log level is DEBUG.
@@ -98,6 +99,8 @@ class Database:
     read_engine: AsyncEngine
     write_engine: AsyncEngine
 
+    fast: FastDB
+
     def __post_init__(self) -> None:
         self._read = async_sessionmaker(self.read_engine, expire_on_commit=False, autoflush=False)
         self._write = async_sessionmaker(self.write_engine, expire_on_commit=False, autoflush=False)
@@ -144,6 +147,7 @@ class Database:
             logging.getLogger(__name__).warning("WAL checkpoint stayed busy after erasure")
 
     async def dispose(self) -> None:
+        await self.fast.close()
         await self.write_engine.dispose()
         if self.read_engine is not self.write_engine:
             await self.read_engine.dispose()
@@ -157,7 +161,7 @@ def create_database(url: str, *, pool_size: int = 10, max_overflow: int = 10) ->
         _install_sqlite_hooks(write_engine, begin="BEGIN IMMEDIATE")
         read_engine = create_async_engine(parsed, pool_size=4, max_overflow=4)
         _install_sqlite_hooks(read_engine, begin="BEGIN")
-        return Database(parsed, read_engine, write_engine)
+        return Database(parsed, read_engine, write_engine, FastDB(parsed))
     engine = create_async_engine(
         parsed,
         pool_size=pool_size,
@@ -166,4 +170,4 @@ def create_database(url: str, *, pool_size: int = 10, max_overflow: int = 10) ->
         # restart fails one request and is then replaced (SQLAlchemy invalidates it).
         pool_recycle=3600,
     )
-    return Database(parsed, engine, engine)
+    return Database(parsed, engine, engine, FastDB(parsed, pool_size=pool_size))

@@ -65,8 +65,14 @@ class Envelope(_Doc, Generic[T]):
 class PageMeta(_Doc):
     page: int | None = Field(description="The page number; null in cursor mode")
     take: int
-    item_count: int = Field(description="How many items match the filters")
-    page_count: int
+    item_count: int | None = Field(
+        description="How many items match the filters: exact up to 10,000, at least that many "
+        "beyond (see item_count_exact); in cursor mode null unless include_count=true"
+    )
+    item_count_exact: bool | None = Field(
+        description="false when item_count is a lower bound; null when not counted"
+    )
+    page_count: int | None
     has_previous_page: bool
     has_next_page: bool
     next_cursor: str | None = Field(description="Pass as starting_after for the next page")
