@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from customerbase.kit.crypto import Vault
 from customerbase.kit.errors import Conflict, FieldError, NotFound
+from customerbase.kit.fastdb import Connection
 from customerbase.kit.time import utcnow
 from customerbase.models import Customer, IdentityBlock
 from customerbase.organizations.service import Tenant
@@ -36,7 +37,7 @@ class BlockNotFound(NotFound):
     error_type = "block_not_found"
 
 
-def _indexes(
+def identity_pairs(
     vault: Vault,
     organization_id: uuid.UUID,
     *,
@@ -73,7 +74,7 @@ async def ensure_not_blocked(
     phone_number: str | None = None,
 ) -> None:
     """Raise `BlockedIdentity` naming the first blocked field among those given."""
-    pairs = _indexes(
+    pairs = identity_pairs(
         vault,
         tenant.organization_id,
         bvn_index=bvn_index,
@@ -99,9 +100,28 @@ async def ensure_not_blocked(
             raise BlockedIdentity(kind)
 
 
+_BLOCKED_KINDS = (
+    "SELECT kind, blind_index FROM identity_blocks WHERE organization_id = $1"
+    " AND environment = $2 AND blind_index = ANY($3::text[])"
+)
+
+
+async def raise_blocked(
+    connection: Connection, tenant: Tenant, pairs: list[tuple[str, str]]
+) -> None:
+    """Raise `BlockedIdentity` for the first of `pairs` on the block list (fast path)."""
+    rows = await connection.fetch(
+        _BLOCKED_KINDS, tenant.organization_id, tenant.environment, [i for _, i in pairs]
+    )
+    blocked = {(row["kind"], row["blind_index"]) for row in rows}
+    for pair in pairs:
+        if pair in blocked:
+            raise BlockedIdentity(pair[0])
+
+
 async def block_identities_of(session: AsyncSession, vault: Vault, customer: Customer) -> None:
     """Put the identities of a blacklisted customer about to be erased on the block list."""
-    pairs = _indexes(
+    pairs = identity_pairs(
         vault,
         customer.organization_id,
         bvn_index=customer.bvn_index,

@@ -43,11 +43,18 @@ WRITE = {**ONE, **error_responses(404, 409)}
         **error_responses(409),
     },
 )
-async def create_customer(
-    body: CustomerCreate, tenant: TenantDep, session: WriteSessionDep, vault: VaultDep
-) -> OrjsonResponse:
+async def create_customer(body: CustomerCreate, request: Request) -> OrjsonResponse:
     """Create an individual or business customer."""
-    customer = await service.create_customer(session, vault, tenant, body)
+    database: Database = request.app.state.database
+    vault: Vault = request.app.state.vault
+    async with database.fast.connection() as connection:
+        tenant = await authenticate_request(request, connection)
+        if not database.fast.is_sqlite:
+            customer = await service.create_customer_fast(connection, vault, tenant, body)
+    if database.fast.is_sqlite:
+        # SQLite writes go through the write engine's one connection, which serialises them.
+        async with database.write_session() as session:
+            customer = await service.create_customer(session, vault, tenant, body)
     return ok(customer_to_dict(customer, vault), "Customer created successfully", status_code=201)
 
 

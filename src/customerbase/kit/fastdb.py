@@ -22,6 +22,7 @@ numbered parameters). Values that the two store differently go through `FastDB.u
 
 from __future__ import annotations
 
+import asyncio
 import re
 import sqlite3
 import uuid
@@ -97,8 +98,15 @@ class FastDB:
         self._pool: asyncpg.Pool | None = None
         self._sqlite: _SQLiteConnection | None = None
         self._raw_sqlite: sqlite3.Connection | None = None
+        self._starting = asyncio.Lock()
 
     async def start(self) -> None:
+        """Open the pool (or the SQLite connection) once; concurrent callers wait for it."""
+        async with self._starting:
+            if self._pool is None and self._sqlite is None:
+                await self._open()
+
+    async def _open(self) -> None:
         if self.is_sqlite:
             raw = sqlite3.connect(
                 str(self.url.database), isolation_level=None, check_same_thread=False
