@@ -78,7 +78,12 @@ def _lower(value: Any) -> Any:
 Name = Annotated[str, AfterValidator(v.not_blank), StringConstraints(max_length=100)]
 CompanyName = Annotated[str, AfterValidator(v.not_blank), StringConstraints(max_length=200)]
 Email = Annotated[str, StringConstraints(max_length=320), AfterValidator(v.normalize_email)]
-Phone = Annotated[str, AfterValidator(v.not_blank), StringConstraints(max_length=32)]
+Phone = Annotated[
+    str,
+    AfterValidator(v.not_blank),
+    StringConstraints(max_length=32),
+    AfterValidator(v.phone_shape),
+]
 DialCode = Annotated[str, AfterValidator(v.normalize_dial_code)]
 Country = Annotated[str, AfterValidator(v.normalize_country)]
 IdentityNumber = Annotated[str, AfterValidator(v.eleven_digits)]

@@ -56,6 +56,11 @@ def _field_name(loc: Sequence[Any]) -> str:
     return name or "body"
 
 
+def _unit(kind: str, err: dict[str, Any]) -> str:
+    is_text = kind.startswith("string") or isinstance(err.get("input"), str)
+    return "characters" if is_text else "entries"
+
+
 def _message(err: dict[str, Any]) -> str:
     kind = err.get("type", "")
     ctx = err.get("ctx") or {}
@@ -63,10 +68,12 @@ def _message(err: dict[str, Any]) -> str:
         return str(ctx.get("error", err.get("msg", "is invalid")))
     if kind in _MESSAGES:
         return _MESSAGES[kind]
-    if kind == "string_too_long":
-        return f"must be at most {ctx.get('max_length')} characters"
-    if kind == "string_too_short":
-        return f"must be at least {ctx.get('min_length')} characters"
+    # "too_long" is pydantic's name for a length checked after a validator ran, and speaks of
+    # "items" even for a string.
+    if kind in {"string_too_long", "too_long"}:
+        return f"must be at most {ctx.get('max_length')} {_unit(kind, err)}"
+    if kind in {"string_too_short", "too_short"}:
+        return f"must be at least {ctx.get('min_length')} {_unit(kind, err)}"
     if kind in {"less_than_equal", "less_than"}:
         return f"must be at most {ctx.get('le', ctx.get('lt'))}"
     if kind in {"greater_than_equal", "greater_than"}:
