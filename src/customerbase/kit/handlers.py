@@ -14,6 +14,16 @@ from customerbase.kit.edge import request_id_of
 from customerbase.kit.envelope import error
 from customerbase.kit.errors import CustomerbaseError, FieldError
 
+# The error types of the HTTP errors Starlette and FastAPI raise themselves.
+HTTP_ERROR_TYPES = {
+    400: "bad_request",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+}
+OTHER_HTTP_ERROR_TYPE = "http_error"
+
 _LOCATIONS = {"body", "query", "path", "header", "cookie"}
 
 _MESSAGES = {
@@ -116,14 +126,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
-        kinds = {
-            400: "bad_request",
-            404: "not_found",
-            405: "method_not_allowed",
-            413: "payload_too_large",
-            415: "unsupported_media_type",
-        }
-        kind = kinds.get(exc.status_code, "http_error")
+        kind = HTTP_ERROR_TYPES.get(exc.status_code, OTHER_HTTP_ERROR_TYPE)
         message = "No such endpoint" if exc.status_code == 404 else str(exc.detail)
         headers = dict(exc.headers) if exc.headers else None
         return error(

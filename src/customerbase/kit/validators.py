@@ -72,7 +72,7 @@ class PhoneError(ValueError):
 
 # What a phone number can look like before it is placed in a country: digits with the usual
 # separators, and a leading + for the international form. Also the OpenAPI pattern.
-PHONE_PATTERN = r"^\+?[0-9 ().\-]{1,32}$"
+PHONE_PATTERN = r"^\+?[0-9 ().-]{1,32}$"
 _PHONE_SHAPE = re.compile(PHONE_PATTERN)
 
 

@@ -1,42 +1,65 @@
 """The authentication dependency: who is calling, from `Authorization: Bearer` or Advancly's
-`client-id` + `api-key` header pair."""
+`client-id` + `api-key` header pair.
+
+The OpenAPI document declares both ways (see `SECURITY_SCHEMES`, added when the document is
+built), so nothing here runs per request only to document them.
+"""
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Iterable
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
-from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.dependencies.models import Dependant
+from fastapi.routing import APIRoute, iter_route_contexts
+from starlette.routing import BaseRoute
 
 from customerbase.kit.db import Database
 from customerbase.kit.dependencies import get_database
 from customerbase.kit.errors import AuthenticationFailed
 from customerbase.organizations.service import Tenant, authenticate
 
-# Declared for the OpenAPI document (the docs' Authorize button); the headers are read below,
-# so that every failure gets its own clear 401.
-_bearer = HTTPBearer(
-    auto_error=False, description="Authorization: Bearer sk_test_... / sk_live_..."
-)
-_api_key = APIKeyHeader(
-    name="api-key", scheme_name="api-key", auto_error=False, description="Advancly style"
-)
-_client_id = APIKeyHeader(
-    name="client-id", scheme_name="client-id", auto_error=False, description="Your organization id"
-)
+# The OpenAPI security schemes, and the requirement of every authenticated operation:
+# Bearer, or client-id and api-key together (one requirement object holds both headers).
+SECURITY_SCHEMES: dict[str, dict[str, Any]] = {
+    "bearer": {
+        "type": "http",
+        "scheme": "bearer",
+        "description": "Authorization: Bearer sk_test_... / sk_live_...",
+    },
+    "client-id": {
+        "type": "apiKey",
+        "in": "header",
+        "name": "client-id",
+        "description": "Your organization id, with api-key (Advancly style)",
+    },
+    "api-key": {
+        "type": "apiKey",
+        "in": "header",
+        "name": "api-key",
+        "description": "A secret key, with client-id (Advancly style)",
+    },
+}
+SECURITY_REQUIREMENT: list[dict[str, list[str]]] = [
+    {"bearer": []},
+    {"client-id": [], "api-key": []},
+]
+
+
+def _conflicting(message: str) -> AuthenticationFailed:
+    return AuthenticationFailed(message, error_type="conflicting_credentials")
 
 
 async def get_tenant(
     request: Request,
     database: Annotated[Database, Depends(get_database)],
-    _bearer_scheme: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-    _api_key_scheme: Annotated[str | None, Depends(_api_key)],
-    _client_id_scheme: Annotated[str | None, Depends(_client_id)],
 ) -> Tenant:
     headers = request.headers
     authorization = headers.get("authorization")
     api_key = headers.get("api-key")
     client_id = headers.get("client-id")
+    bearer = False
     if authorization:
         scheme, _, secret = authorization.partition(" ")
         if scheme.lower() != "bearer" or not secret.strip():
@@ -45,7 +68,13 @@ async def get_tenant(
                 error_type="invalid_authorization_header",
             )
         secret = secret.strip()
-        client_id = None
+        bearer = True
+        # Both ways at once must name the same key: never pick one of two silently.
+        if api_key and api_key.strip() != secret:
+            raise _conflicting(
+                "The Authorization header and the api-key header carry different keys: "
+                "send one of them"
+            )
     elif api_key:
         if not client_id:
             raise AuthenticationFailed(
@@ -60,7 +89,35 @@ async def get_tenant(
             error_type="missing_api_key",
         )
     async with database.read_session() as session:
-        return await authenticate(session, secret, client_id=client_id)
+        tenant = await authenticate(session, secret, client_id=None if bearer else client_id)
+    if bearer and client_id and client_id.strip().lower() != str(tenant.organization_id):
+        raise _conflicting(
+            "The client-id header names another organization than the Authorization key: "
+            "send one of them"
+        )
+    return tenant
 
 
 TenantDep = Annotated[Tenant, Depends(get_tenant)]
+
+
+def _needs_tenant(dependant: Dependant) -> bool:
+    return any(sub.call is get_tenant or _needs_tenant(sub) for sub in dependant.dependencies)
+
+
+def declare_security(document: dict[str, Any], routes: Iterable[BaseRoute]) -> None:
+    """Add the security schemes to an OpenAPI document, and the security requirement to every
+    operation that authenticates with `get_tenant`."""
+    document.setdefault("components", {})["securitySchemes"] = SECURITY_SCHEMES
+    paths = document.get("paths", {})
+    # Route contexts, not `routes` itself: an included router is one entry there.
+    for context in iter_route_contexts(list(routes)):
+        route = context.original_route
+        if not isinstance(route, APIRoute) or not route.include_in_schema:
+            continue
+        if not _needs_tenant(context.dependant):
+            continue
+        for method in context.methods or ():
+            operation = paths.get(context.path_format, {}).get(method.lower())
+            if operation is not None:
+                operation["security"] = SECURITY_REQUIREMENT
