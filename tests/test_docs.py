@@ -31,14 +31,36 @@ async def test_docs_pages_load_their_assets_from_this_server(
 
 async def test_openapi_declares_both_ways_to_authenticate(app_client: httpx.AsyncClient) -> None:
     document = (await app_client.get("/openapi.json")).json()
-    schemes = document["components"]["securitySchemes"]
-    assert schemes["HTTPBearer"] == {
-        "type": "http",
-        "scheme": "bearer",
-        "description": "Authorization: Bearer sk_test_... / sk_live_...",
+    assert document["components"]["securitySchemes"] == {
+        "bearer": {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "Authorization: Bearer sk_test_... / sk_live_...",
+        },
+        "client-id": {
+            "type": "apiKey",
+            "in": "header",
+            "name": "client-id",
+            "description": "Your organization id, with api-key (Advancly style)",
+        },
+        "api-key": {
+            "type": "apiKey",
+            "in": "header",
+            "name": "api-key",
+            "description": "A secret key, with client-id (Advancly style)",
+        },
     }
-    assert schemes["api-key"]["in"] == "header"
-    assert schemes["api-key"]["name"] == "api-key"
-    assert schemes["client-id"]["name"] == "client-id"
-    create = document["paths"]["/v1/customers"]["post"]
-    assert {"HTTPBearer": []} in create["security"]
+    # Bearer, OR client-id AND api-key: the pair is one requirement object.
+    requirement = [{"bearer": []}, {"client-id": [], "api-key": []}]
+    operations = [
+        (path, method, operation)
+        for path, item in document["paths"].items()
+        for method, operation in item.items()
+    ]
+    authenticated = [(p, m) for p, m, op in operations if p.startswith("/v1/")]
+    assert len(authenticated) == 9
+    for path, method, operation in operations:
+        if path.startswith("/v1/"):
+            assert operation["security"] == requirement, (method, path)
+        else:
+            assert "security" not in operation, (method, path)

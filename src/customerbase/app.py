@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import logging
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 import fastapi_offline
 from fastapi import FastAPI
@@ -23,6 +27,7 @@ from customerbase.kit.edge import EdgeMiddleware
 from customerbase.kit.envelope import OrjsonResponse, ok
 from customerbase.kit.errors import ServiceUnavailable
 from customerbase.kit.handlers import install_error_handlers
+from customerbase.organizations.auth import declare_security
 
 DESCRIPTION = """\
 Customer management for fintech and banking-as-a-service platforms: onboard individual and
@@ -88,9 +93,12 @@ def create_app(
     app.state.vault = vault
     app.state.database = database
     install_error_handlers(app)
-    app.add_middleware(EdgeMiddleware, max_body_bytes=MAX_BODY_BYTES)
+    app.add_middleware(
+        EdgeMiddleware, max_body_bytes=MAX_BODY_BYTES, headers_by_prefix=EDGE_HEADERS
+    )
     app.include_router(customers_router)
     _mount_docs(app)
+    _document_security(app)
 
     @app.get("/health", tags=["service"])
     async def health() -> OrjsonResponse:
@@ -109,29 +117,87 @@ def create_app(
     return app
 
 
+def _document_security(app: FastAPI) -> None:
+    """The OpenAPI document declares how to authenticate when it is built (once), rather than
+    through dependencies that would run on every request only to document themselves."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            declare_security(build(), app.routes)
+        assert app.openapi_schema is not None
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
+# Personal data must not be kept by a browser or a proxy, nor any response be sniffed into
+# another media type.
+EDGE_HEADERS = (
+    ("", {"X-Content-Type-Options": "nosniff"}),
+    ("/v1", {"Cache-Control": "no-store"}),
+)
+
+
+def docs_page_headers(html: bytes) -> dict[str, str]:
+    """The docs pages run only the scripts served from here and the page's own inline scripts
+    (allowed by their hash), and are never framed. Swagger UI and ReDoc set inline styles and
+    load images as data: URLs; ReDoc builds its search worker from a blob: URL."""
+    inline = re.findall(rb"<script>(.*?)</script>", html, flags=re.DOTALL)
+    hashes = " ".join(
+        f"'sha256-{base64.b64encode(hashlib.sha256(script).digest()).decode()}'"
+        for script in inline
+    )
+    policy = "; ".join(
+        [
+            "default-src 'none'",
+            f"script-src 'self' {hashes}".rstrip(),
+            "style-src 'self' 'unsafe-inline'",
+            "img-src 'self' data:",
+            "font-src 'self' data:",
+            "connect-src 'self'",
+            "worker-src 'self' blob:",
+            "base-uri 'none'",
+            "form-action 'none'",
+            "frame-ancestors 'none'",
+        ]
+    )
+    return {
+        "Content-Security-Policy": policy,
+        "X-Frame-Options": "DENY",
+        "Referrer-Policy": "no-referrer",
+    }
+
+
 def _mount_docs(app: FastAPI) -> None:
     app.mount(DOCS_ASSETS_URL, StaticFiles(directory=DOCS_ASSETS), name="docs-assets")
     openapi_url = app.openapi_url or "/openapi.json"
+    # The pages do not change while the app runs: built once, with the policy their inline
+    # scripts need.
+    swagger_html = get_swagger_ui_html(
+        openapi_url=openapi_url,
+        title="customerbase API",
+        swagger_js_url=f"{DOCS_ASSETS_URL}/swagger-ui-bundle.js",
+        swagger_css_url=f"{DOCS_ASSETS_URL}/swagger-ui.css",
+        swagger_favicon_url=f"{DOCS_ASSETS_URL}/favicon.png",
+    ).body
+    redoc_html = get_redoc_html(
+        openapi_url=openapi_url,
+        title="customerbase API",
+        redoc_js_url=f"{DOCS_ASSETS_URL}/redoc.standalone.js",
+        redoc_favicon_url=f"{DOCS_ASSETS_URL}/favicon.png",
+        with_google_fonts=False,
+    ).body
+    swagger_headers = docs_page_headers(bytes(swagger_html))
+    redoc_headers = docs_page_headers(bytes(redoc_html))
 
     @app.get("/docs", include_in_schema=False)
     async def swagger_ui() -> HTMLResponse:
-        return get_swagger_ui_html(
-            openapi_url=openapi_url,
-            title="customerbase API",
-            swagger_js_url=f"{DOCS_ASSETS_URL}/swagger-ui-bundle.js",
-            swagger_css_url=f"{DOCS_ASSETS_URL}/swagger-ui.css",
-            swagger_favicon_url=f"{DOCS_ASSETS_URL}/favicon.png",
-        )
+        return HTMLResponse(swagger_html, headers=swagger_headers)
 
     @app.get("/redoc", include_in_schema=False)
     async def redoc() -> HTMLResponse:
-        return get_redoc_html(
-            openapi_url=openapi_url,
-            title="customerbase API",
-            redoc_js_url=f"{DOCS_ASSETS_URL}/redoc.standalone.js",
-            redoc_favicon_url=f"{DOCS_ASSETS_URL}/favicon.png",
-            with_google_fonts=False,
-        )
+        return HTMLResponse(redoc_html, headers=redoc_headers)
 
 
 def app_factory() -> FastAPI:

@@ -649,16 +649,16 @@ async def test_unknown_source_is_422_naming_source(client: httpx.AsyncClient) ->
 # --- malformed bodies ----------------------------------------------------------------------
 
 
-async def test_malformed_json_is_422_validation_error_not_500(client: httpx.AsyncClient) -> None:
+async def test_malformed_json_is_400_invalid_json_not_500(client: httpx.AsyncClient) -> None:
     for content in [b'{"email": ', b"{'email': 'a@b.co'}", b"not json", b'{"a": 1,}']:
         response = await client.post(
             URL, content=content, headers={"content-type": "application/json"}
         )
-        assert response.status_code == 422, (content, response.text)
+        assert response.status_code == 400, (content, response.text)
         body = response.json()
         assert body["success"] is False
-        assert body["error"]["type"] == "validation_error"
-        assert [f["field"] for f in body["error"]["fields"]] == ["body"]
+        assert body["error"]["type"] == "invalid_json"
+        assert body["message"].startswith("The request body is not valid JSON")
 
 
 @pytest.mark.parametrize(

@@ -177,6 +177,49 @@ async def test_api_key_without_client_id_is_401_missing_client_id(
     assert_401(response, "missing_client_id")
 
 
+# --- Both ways at once --------------------------------------------------------------------
+
+
+async def test_bearer_with_a_different_api_key_is_401_conflicting_credentials(
+    app_client: httpx.AsyncClient, org: Org, database: Database
+) -> None:
+    other = await make_org(database, "Other Bank")
+    disagreeing = [
+        # The other environment's key of the same organization.
+        {**bearer(org.test_key), "client-id": str(org.id), "api-key": org.live_key},
+        # Another organization's pair.
+        {**bearer(org.test_key), "client-id": str(other.id), "api-key": other.test_key},
+        # Another organization's key, without a client-id.
+        {**bearer(org.test_key), "api-key": other.test_key},
+        # The same key, but a client-id naming another organization.
+        {**bearer(org.test_key), "client-id": str(other.id), "api-key": org.test_key},
+        {**bearer(org.test_key), "client-id": str(other.id)},
+    ]
+    for headers in disagreeing:
+        response = await app_client.get("/v1/customers", headers=headers)
+        assert_401(response, "conflicting_credentials")
+        assert "send one of them" in response.json()["message"]
+        created = await app_client.post(
+            "/v1/customers", json=factories.individual(), headers=headers
+        )
+        assert_401(created, "conflicting_credentials")
+    for owner in (org, other):
+        for environment in ("test", "live"):
+            listed = await app_client.get("/v1/customers", headers=owner.auth(environment))
+            assert listed.json()["meta"]["item_count"] == 0
+
+    # Both ways naming the same key (and its organization) agree: no conflict.
+    agreeing = [
+        {**bearer(org.live_key), "client-id": str(org.id), "api-key": org.live_key},
+        {**bearer(org.live_key), "api-key": org.live_key},
+        {**bearer(org.live_key), "client-id": str(org.id).upper()},
+    ]
+    for headers in agreeing:
+        data = await create(app_client, headers)
+        assert data["environment"] == "live"
+        assert data["organization_id"] == str(org.id)
+
+
 # --- Failures -----------------------------------------------------------------------------
 
 

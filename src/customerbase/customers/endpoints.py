@@ -25,9 +25,15 @@ from customerbase.kit.envelope import (
     error_responses,
     ok,
 )
+from customerbase.kit.routing import JsonRoute
 from customerbase.organizations.auth import TenantDep, authenticate_request
 
-router = APIRouter(prefix="/v1/customers", tags=["customers"], responses=error_responses(401, 422))
+router = APIRouter(
+    prefix="/v1/customers",
+    tags=["customers"],
+    responses=error_responses(401, 422),
+    route_class=JsonRoute,
+)
 
 ONE: dict[int | str, dict[str, Any]] = {
     200: {"model": Envelope[CustomerOut], "description": "The customer"}

@@ -16,6 +16,7 @@ from pydantic import (
     StrictBool,
     StringConstraints,
     ValidationError,
+    WithJsonSchema,
     field_validator,
     model_validator,
 )
@@ -75,16 +76,75 @@ def _lower(value: Any) -> Any:
     return value.strip().lower() if isinstance(value, str) else value
 
 
-Name = Annotated[str, AfterValidator(v.not_blank), StringConstraints(max_length=100)]
-CompanyName = Annotated[str, AfterValidator(v.not_blank), StringConstraints(max_length=200)]
-Email = Annotated[str, StringConstraints(max_length=320), AfterValidator(v.normalize_email)]
-Phone = Annotated[str, AfterValidator(v.not_blank), StringConstraints(max_length=32)]
-DialCode = Annotated[str, AfterValidator(v.normalize_dial_code)]
-Country = Annotated[str, AfterValidator(v.normalize_country)]
-IdentityNumber = Annotated[str, AfterValidator(v.eleven_digits)]
+# Each type's JSON schema states the rule its validators enforce, so that the OpenAPI document
+# (and the clients generated from it) accept what the server accepts.
+def _text_schema(max_length: int, **extra: Any) -> WithJsonSchema:
+    return WithJsonSchema(
+        {"type": "string", "minLength": 1, "maxLength": max_length, "pattern": r"\S", **extra}
+    )
+
+
+Name = Annotated[
+    str, AfterValidator(v.not_blank), StringConstraints(max_length=100), _text_schema(100)
+]
+CompanyName = Annotated[
+    str, AfterValidator(v.not_blank), StringConstraints(max_length=200), _text_schema(200)
+]
+Email = Annotated[
+    str,
+    StringConstraints(max_length=320),
+    AfterValidator(v.normalize_email),
+    WithJsonSchema({"type": "string", "format": "email", "maxLength": 320}),
+]
+Phone = Annotated[
+    str,
+    AfterValidator(v.not_blank),
+    StringConstraints(max_length=32),
+    AfterValidator(v.phone_shape),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "maxLength": 32,
+            "pattern": v.PHONE_PATTERN,
+            "description": "E.164 (+2348031234567), or a local number with dial_code or country",
+        }
+    ),
+]
+DialCode = Annotated[
+    str,
+    AfterValidator(v.normalize_dial_code),
+    WithJsonSchema({"type": "string", "pattern": r"^\+?[0-9]{1,4}$", "examples": ["+234"]}),
+]
+Country = Annotated[
+    str,
+    AfterValidator(v.normalize_country),
+    WithJsonSchema(
+        {"type": "string", "pattern": "^[A-Za-z]{2}$", "description": "ISO 3166-1 alpha-2"}
+    ),
+]
+IdentityNumber = Annotated[
+    str,
+    AfterValidator(v.eleven_digits),
+    WithJsonSchema({"type": "string", "pattern": "^[0-9]{11}$", "minLength": 11, "maxLength": 11}),
+]
 DateOfBirth = Annotated[date, AfterValidator(v.past_date)]
-Reference = Annotated[str, AfterValidator(v.reference), StringConstraints(max_length=100)]
-CustomerTypeIn = Annotated[CustomerType, BeforeValidator(_customer_type_alias)]
+Reference = Annotated[
+    str,
+    AfterValidator(v.reference),
+    StringConstraints(max_length=100),
+    _text_schema(100, pattern=r"^[^@/?#\s]+$"),
+]
+CustomerTypeIn = Annotated[
+    CustomerType,
+    BeforeValidator(_customer_type_alias),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "enum": ["individual", "business", "personal", "Personal", "corporate"],
+            "description": "individual or business (personal and corporate are aliases)",
+        }
+    ),
+]
 SourceIn = Annotated[Source, BeforeValidator(_lower)]
 GenderIn = Annotated[Gender, BeforeValidator(_lower)]
 
@@ -97,6 +157,29 @@ def _scalar(value: Any) -> Any:
 
 
 MetadataValue = Annotated[str | bool | int | float, BeforeValidator(_scalar)]
+
+
+def _metadata_schema(*, nullable: bool) -> WithJsonSchema:
+    value: list[dict[str, Any]] = [
+        {"type": "string", "maxLength": 500},
+        {"type": "number"},
+        {"type": "boolean"},
+    ]
+    if nullable:
+        value.append({"type": "null"})
+    return WithJsonSchema(
+        {
+            "type": "object",
+            "maxProperties": 50,
+            "propertyNames": {"minLength": 1, "maxLength": 40},
+            "additionalProperties": {"anyOf": value},
+        }
+    )
+
+
+Metadata = Annotated[dict[str, MetadataValue], _metadata_schema(nullable=False)]
+# In an update a key set to null is removed.
+MetadataChange = Annotated[dict[str, MetadataValue | None], _metadata_schema(nullable=True)]
 DayOrMoment = Annotated[datetime | date, BeforeValidator(_date_only)]
 
 # The names each type of customer must have.
@@ -152,7 +235,7 @@ class CustomerCreate(_Strict):
     address: Address | None = None
     reference: Reference | None = None
     source: SourceIn = Source.banking
-    metadata: dict[str, MetadataValue] | None = None
+    metadata: Metadata | None = None
 
     @field_validator("metadata")
     @classmethod
@@ -196,7 +279,7 @@ class CustomerUpdate(_Strict):
     phone_number: Phone | None = None
     customer_type: CustomerTypeIn | None = None
     address: Address | None = None
-    metadata: dict[str, MetadataValue | None] | None = None
+    metadata: MetadataChange | None = None
     reference: Reference | None = None
 
     @field_validator("metadata")

@@ -1,4 +1,5 @@
-"""The edge of every request: request id, body size limit, access log, last-resort errors.
+"""The edge of every request: request id, body size limit, access log, last-resort errors,
+and the response headers set by path prefix.
 
 One pure ASGI middleware (no BaseHTTPMiddleware overhead) placed around the routes, so that
 every response it sees, including a 413 or a 500, carries X-Request-ID and the error envelope.
@@ -9,6 +10,7 @@ from __future__ import annotations
 import logging
 import re
 import time
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from starlette.exceptions import HTTPException
@@ -45,9 +47,21 @@ class EdgeMiddleware:
     filters can carry an email address or a phone number, which must not reach the logs.
     """
 
-    def __init__(self, app: ASGIApp, *, max_body_bytes: int) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        max_body_bytes: int,
+        headers_by_prefix: Sequence[tuple[str, Mapping[str, str]]] = (),
+    ) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
+        # Response headers for the paths under a prefix (e.g. no caching of personal data),
+        # encoded once here so that each response only extends its header list.
+        self.headers_by_prefix = [
+            (prefix, [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in h.items()])
+            for prefix, h in headers_by_prefix
+        ]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -61,7 +75,11 @@ class EdgeMiddleware:
                 declared_length = value
         request_id = incoming if incoming and _SANE.match(incoming) else f"req_{uuid7().hex}"
         scope.setdefault("state", {})["request_id"] = request_id
-        header = (b"x-request-id", request_id.encode("latin-1"))
+        added = [(b"x-request-id", request_id.encode("latin-1"))]
+        path: str = scope["path"]
+        for prefix, prefix_headers in self.headers_by_prefix:
+            if path.startswith(prefix):
+                added += prefix_headers
         started = time.perf_counter()
         status = 500
         response_started = False
@@ -72,7 +90,7 @@ class EdgeMiddleware:
             if message["type"] == "http.response.start":
                 status = message["status"]
                 response_started = True
-                message["headers"] = [*message.get("headers", []), header]
+                message["headers"] = [*message.get("headers", []), *added]
             await send(message)
 
         async def receive_limited() -> Message:

@@ -62,6 +62,20 @@ class ValidationFailed(CustomerbaseError):
         return cls(summary, fields=fields)
 
 
+class InvalidJSON(CustomerbaseError):
+    status_code = 400
+    error_type = "invalid_json"
+    default_message = "The request body is not valid JSON"
+
+
+class UnsupportedMediaType(CustomerbaseError):
+    status_code = 415
+    error_type = "unsupported_media_type"
+    default_message = (
+        "The request body must be JSON, sent with the header 'Content-Type: application/json'"
+    )
+
+
 class AuthenticationFailed(CustomerbaseError):
     status_code = 401
     error_type = "authentication_error"

@@ -14,6 +14,16 @@ from customerbase.kit.edge import request_id_of
 from customerbase.kit.envelope import error
 from customerbase.kit.errors import CustomerbaseError, FieldError
 
+# The error types of the HTTP errors Starlette and FastAPI raise themselves.
+HTTP_ERROR_TYPES = {
+    400: "bad_request",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+}
+OTHER_HTTP_ERROR_TYPE = "http_error"
+
 _LOCATIONS = {"body", "query", "path", "header", "cookie"}
 
 _MESSAGES = {
@@ -56,6 +66,11 @@ def _field_name(loc: Sequence[Any]) -> str:
     return name or "body"
 
 
+def _unit(kind: str, err: dict[str, Any]) -> str:
+    is_text = kind.startswith("string") or isinstance(err.get("input"), str)
+    return "characters" if is_text else "entries"
+
+
 def _message(err: dict[str, Any]) -> str:
     kind = err.get("type", "")
     ctx = err.get("ctx") or {}
@@ -63,10 +78,12 @@ def _message(err: dict[str, Any]) -> str:
         return str(ctx.get("error", err.get("msg", "is invalid")))
     if kind in _MESSAGES:
         return _MESSAGES[kind]
-    if kind == "string_too_long":
-        return f"must be at most {ctx.get('max_length')} characters"
-    if kind == "string_too_short":
-        return f"must be at least {ctx.get('min_length')} characters"
+    # "too_long" is pydantic's name for a length checked after a validator ran, and speaks of
+    # "items" even for a string.
+    if kind in {"string_too_long", "too_long"}:
+        return f"must be at most {ctx.get('max_length')} {_unit(kind, err)}"
+    if kind in {"string_too_short", "too_short"}:
+        return f"must be at least {ctx.get('min_length')} {_unit(kind, err)}"
     if kind in {"less_than_equal", "less_than"}:
         return f"must be at most {ctx.get('le', ctx.get('lt'))}"
     if kind in {"greater_than_equal", "greater_than"}:
@@ -109,14 +126,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
-        kinds = {
-            400: "bad_request",
-            404: "not_found",
-            405: "method_not_allowed",
-            413: "payload_too_large",
-            415: "unsupported_media_type",
-        }
-        kind = kinds.get(exc.status_code, "http_error")
+        kind = HTTP_ERROR_TYPES.get(exc.status_code, OTHER_HTTP_ERROR_TYPE)
         message = "No such endpoint" if exc.status_code == 404 else str(exc.detail)
         headers = dict(exc.headers) if exc.headers else None
         return error(

@@ -84,6 +84,29 @@ class PhoneError(ValueError):
     pass
 
 
+# What a phone number can look like before it is placed in a country: digits with the usual
+# separators, and a leading + for the international form. Also the OpenAPI pattern.
+PHONE_PATTERN = r"^\+?[0-9 ().-]{1,32}$"
+_PHONE_SHAPE = re.compile(PHONE_PATTERN)
+
+
+def phone_shape(value: str) -> str:
+    """Rejects what no dial code or country could make a phone number, without needing them,
+    so that the error stands beside any other field's error. An international number is
+    checked in full here; a local one is placed (and checked) by `parse_phone`."""
+    raw = value.strip()
+    if not _PHONE_SHAPE.match(raw) or not any(ch.isdigit() for ch in raw):
+        raise ValueError("is not a valid phone number")
+    if raw.startswith("+"):
+        try:
+            parsed = phonenumbers.parse(raw, None)
+        except phonenumbers.NumberParseException:
+            raise ValueError("is not a valid phone number") from None
+        if not phonenumbers.is_valid_number(parsed):
+            raise ValueError("is not a valid phone number")
+    return raw
+
+
 def parse_phone(number: str, *, dial_code: str | None, country: str | None) -> tuple[str, str]:
     """(E.164 number, dial code) for a number in international form, or a local number with a
     dial code or country to place it."""

@@ -1,12 +1,19 @@
 """The authentication dependency: who is calling, from `Authorization: Bearer` or Advancly's
-`client-id` + `api-key` header pair."""
+`client-id` + `api-key` header pair.
+
+The OpenAPI document declares both ways (see `SECURITY_SCHEMES`, added when the document is
+built), so nothing here runs per request only to document them.
+"""
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Iterable
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
-from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.dependencies.models import Dependant
+from fastapi.routing import APIRoute, iter_route_contexts
+from starlette.routing import BaseRoute
 
 from customerbase.kit.db import Database
 from customerbase.kit.dependencies import get_database
@@ -14,21 +21,40 @@ from customerbase.kit.errors import AuthenticationFailed
 from customerbase.kit.fastdb import Connection
 from customerbase.organizations.service import Tenant, authenticate_fast
 
-# Declared for the OpenAPI document (the docs' Authorize button); the headers are read below,
-# so that every failure gets its own clear 401.
-_bearer = HTTPBearer(
-    auto_error=False, description="Authorization: Bearer sk_test_... / sk_live_..."
-)
-_api_key = APIKeyHeader(
-    name="api-key", scheme_name="api-key", auto_error=False, description="Advancly style"
-)
-_client_id = APIKeyHeader(
-    name="client-id", scheme_name="client-id", auto_error=False, description="Your organization id"
-)
+# The OpenAPI security schemes, and the requirement of every authenticated operation:
+# Bearer, or client-id and api-key together (one requirement object holds both headers).
+SECURITY_SCHEMES: dict[str, dict[str, Any]] = {
+    "bearer": {
+        "type": "http",
+        "scheme": "bearer",
+        "description": "Authorization: Bearer sk_test_... / sk_live_...",
+    },
+    "client-id": {
+        "type": "apiKey",
+        "in": "header",
+        "name": "client-id",
+        "description": "Your organization id, with api-key (Advancly style)",
+    },
+    "api-key": {
+        "type": "apiKey",
+        "in": "header",
+        "name": "api-key",
+        "description": "A secret key, with client-id (Advancly style)",
+    },
+}
+SECURITY_REQUIREMENT: list[dict[str, list[str]]] = [
+    {"bearer": []},
+    {"client-id": [], "api-key": []},
+]
 
 
-def credentials(request: Request) -> tuple[str, str | None]:
-    """(secret, client_id) from `Authorization: Bearer` or the `client-id` + `api-key` pair."""
+def _conflicting(message: str) -> AuthenticationFailed:
+    return AuthenticationFailed(message, error_type="conflicting_credentials")
+
+
+def credentials(request: Request) -> tuple[str, str | None, str | None]:
+    """(secret, client_id, client_id beside a Bearer key) from `Authorization: Bearer` or the
+    `client-id` + `api-key` pair. Both ways at once must name the same key."""
     headers = request.headers
     authorization = headers.get("authorization")
     api_key = headers.get("api-key")
@@ -40,14 +66,21 @@ def credentials(request: Request) -> tuple[str, str | None]:
                 "Malformed Authorization header: send 'Authorization: Bearer sk_...'",
                 error_type="invalid_authorization_header",
             )
-        return secret.strip(), None
+        secret = secret.strip()
+        # Both ways at once must name the same key: never pick one of two silently.
+        if api_key and api_key.strip() != secret:
+            raise _conflicting(
+                "The Authorization header and the api-key header carry different keys: "
+                "send one of them"
+            )
+        return secret, None, client_id
     if api_key:
         if not client_id:
             raise AuthenticationFailed(
                 "The api-key header needs the client-id header (your organization id) beside it",
                 error_type="missing_client_id",
             )
-        return api_key.strip(), client_id
+        return api_key.strip(), client_id, None
     raise AuthenticationFailed(
         "No API key provided: send 'Authorization: Bearer sk_...' "
         "(or the client-id and api-key headers)",
@@ -57,20 +90,43 @@ def credentials(request: Request) -> tuple[str, str | None]:
 
 async def authenticate_request(request: Request, connection: Connection) -> Tenant:
     """The caller's tenant, checked on the request's own raw connection (one statement)."""
-    secret, client_id = credentials(request)
-    return await authenticate_fast(connection, secret, client_id=client_id)
+    secret, client_id, beside_bearer = credentials(request)
+    tenant = await authenticate_fast(connection, secret, client_id=client_id)
+    if beside_bearer and beside_bearer.strip().lower() != str(tenant.organization_id):
+        raise _conflicting(
+            "The client-id header names another organization than the Authorization key: "
+            "send one of them"
+        )
+    return tenant
 
 
 async def get_tenant(
-    request: Request,
-    database: Annotated[Database, Depends(get_database)],
-    _bearer_scheme: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-    _api_key_scheme: Annotated[str | None, Depends(_api_key)],
-    _client_id_scheme: Annotated[str | None, Depends(_client_id)],
+    request: Request, database: Annotated[Database, Depends(get_database)]
 ) -> Tenant:
-    secret, client_id = credentials(request)
     async with database.fast.connection() as connection:
-        return await authenticate_fast(connection, secret, client_id=client_id)
+        return await authenticate_request(request, connection)
 
 
 TenantDep = Annotated[Tenant, Depends(get_tenant)]
+
+
+def _needs_tenant(dependant: Dependant) -> bool:
+    return any(sub.call is get_tenant or _needs_tenant(sub) for sub in dependant.dependencies)
+
+
+def declare_security(document: dict[str, Any], routes: Iterable[BaseRoute]) -> None:
+    """Add the security schemes to an OpenAPI document, and the security requirement to every
+    operation that authenticates with `get_tenant`."""
+    document.setdefault("components", {})["securitySchemes"] = SECURITY_SCHEMES
+    paths = document.get("paths", {})
+    # Route contexts, not `routes` itself: an included router is one entry there.
+    for context in iter_route_contexts(list(routes)):
+        route = context.original_route
+        if not isinstance(route, APIRoute) or not route.include_in_schema:
+            continue
+        if not _needs_tenant(context.dependant):
+            continue
+        for method in context.methods or ():
+            operation = paths.get(context.path_format, {}).get(method.lower())
+            if operation is not None:
+                operation["security"] = SECURITY_REQUIREMENT
