@@ -116,7 +116,7 @@ def _needs_tenant(dependant: Dependant) -> bool:
 
 def declare_security(document: dict[str, Any], routes: Iterable[BaseRoute]) -> None:
     """Add the security schemes to an OpenAPI document, and the security requirement to every
-    operation that authenticates with `get_tenant`."""
+    operation that authenticates."""
     document.setdefault("components", {})["securitySchemes"] = SECURITY_SCHEMES
     paths = document.get("paths", {})
     # Route contexts, not `routes` itself: an included router is one entry there.
@@ -124,7 +124,9 @@ def declare_security(document: dict[str, Any], routes: Iterable[BaseRoute]) -> N
         route = context.original_route
         if not isinstance(route, APIRoute) or not route.include_in_schema:
             continue
-        if not _needs_tenant(context.dependant):
+        # Every /v1 operation authenticates: through `get_tenant`, or on the fast path with
+        # `authenticate_request` inside the endpoint.
+        if not (_needs_tenant(context.dependant) or context.path_format.startswith("/v1/")):
             continue
         for method in context.methods or ():
             operation = paths.get(context.path_format, {}).get(method.lower())
