@@ -126,7 +126,7 @@ def declare_security(document: dict[str, Any], routes: Iterable[BaseRoute]) -> N
             continue
         # Every /v1 operation authenticates: through `get_tenant`, or on the fast path with
         # `authenticate_request` inside the endpoint.
-        if not (_needs_tenant(context.dependant) or context.path_format.startswith("/v1/")):
+        if not (_needs_tenant(context.dependant) or (context.path_format or "").startswith("/v1/")):
             continue
         for method in context.methods or ():
             operation = paths.get(context.path_format, {}).get(method.lower())
