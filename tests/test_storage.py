@@ -20,6 +20,7 @@ from sqlalchemy import inspect, select, text
 
 from customerbase.kit.crypto import DecryptionError, Vault
 from customerbase.kit.db import Database, create_database
+from customerbase.migrations import include_object
 from customerbase.models import Base, Customer
 from tests import factories
 from tests.conftest import Org, make_org
@@ -279,7 +280,9 @@ async def test_sqlite_connections_use_wal_synchronous_full_and_secure_delete(
 
 async def test_migrations_match_the_models(database: Database) -> None:
     def differences(connection: Any) -> list[Any]:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        context = MigrationContext.configure(
+            connection, opts={"compare_type": True, "include_object": include_object}
+        )
         return list(compare_metadata(context, Base.metadata))
 
     async with database.write_engine.connect() as connection:

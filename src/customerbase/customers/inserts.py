@@ -49,7 +49,7 @@ _CONFLICT = (
 def _insert_sql(block_pairs: int) -> str:
     """INSERT ... SELECT guarded by the block list for `block_pairs` (kind, index) pairs."""
     if not block_pairs:
-        return f"INSERT INTO customers ({_NAMES}) VALUES ({_VALUES}) RETURNING id"  # noqa: S608
+        return f"INSERT INTO customers ({_NAMES}) VALUES ({_VALUES}) RETURNING id"
     org, env = (
         _COLUMNS.index(next(c for c in _COLUMNS if c[1] == "organization_id")) + 1,
         (_COLUMNS.index(next(c for c in _COLUMNS if c[1] == "environment")) + 1),
@@ -59,7 +59,7 @@ def _insert_sql(block_pairs: int) -> str:
         for i in range(block_pairs)
     )
     return (
-        f"INSERT INTO customers ({_NAMES}) SELECT {_VALUES}"  # noqa: S608 (constants only)
+        f"INSERT INTO customers ({_NAMES}) SELECT {_VALUES}"
         " WHERE NOT EXISTS (SELECT 1 FROM identity_blocks"
         f" WHERE organization_id = ${org} AND environment = ${env} AND ({pairs}))"
         " RETURNING id"

@@ -17,7 +17,7 @@ from customerbase.customers.serializers import RESPONSE_COLUMNS
 from customerbase.kit.fastdb import Connection, FastDB, Row
 from customerbase.kit.search import fold, phone_query_digits, prefix_upper_bound
 
-_SELECT = f"SELECT {', '.join(RESPONSE_COLUMNS)} FROM customers"  # noqa: S608 (constants)
+_SELECT = f"SELECT {', '.join(RESPONSE_COLUMNS)} FROM customers"
 
 # id first, then reference, then email: a UUID-shaped reference is found when no customer has
 # that id; an email is never taken for a reference (references cannot hold '@').
@@ -40,6 +40,8 @@ _PHONE_COLUMNS = ("search_phone", "search_phone_national")
 # An exact count is cheap up to here (an index range of this many entries); beyond it the
 # count says "at least" (`item_count_exact: false`) instead of scanning the whole tenant.
 COUNT_CAP = 10_000
+# Shorter queries match prefixes only (a trigram index needs three characters).
+SUBSTRING_MIN = 3
 
 
 class CustomerQueries:
@@ -91,10 +93,23 @@ class CustomerQueries:
         if filters.search is not None:
             options: list[str] = []
             text = fold(filters.search)
-            if text:
+            digits = phone_query_digits(filters.search.strip())
+            # A phone query (four digits or more) matches phone numbers and the starts of the
+            # text fields, not the inside of them: "0803..." inside an email is noise.
+            if text and len(text) >= SUBSTRING_MIN and not digits:
+                # Inside any field, through the trigram index (a prefix is a substring too).
+                if db.is_sqlite:
+                    phrase = '"' + text.replace('"', '""') + '"'
+                    options.append(
+                        f"rowid IN (SELECT rowid FROM customers_search_fts"
+                        f" WHERE customers_search_fts MATCH {arg(phrase)})"
+                    )
+                else:
+                    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+                    options.append(f"search_text LIKE {arg(f'%{escaped}%')} ESCAPE '\\'")
+            elif text:
                 low, high = arg(text), arg(prefix_upper_bound(text))
                 options += [f"({c} >= {low} AND {c} < {high})" for c in _TEXT_COLUMNS]
-            digits = phone_query_digits(filters.search.strip())
             if digits:
                 low, high = arg(digits), arg(prefix_upper_bound(digits))
                 options += [f"({c} >= {low} AND {c} < {high})" for c in _PHONE_COLUMNS]
@@ -112,7 +127,7 @@ class CustomerQueries:
         conditions, args = where
         args.append(cap + 1)
         sql = (
-            "SELECT count(*) FROM (SELECT 1 FROM customers"  # noqa: S608 (built from constants)
+            "SELECT count(*) FROM (SELECT 1 FROM customers"
             f" WHERE {' AND '.join(conditions)} LIMIT ${len(args)}) AS capped"
         )
         total = int(await self.connection.fetchval(sql, *args))

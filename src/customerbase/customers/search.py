@@ -3,7 +3,9 @@
 `q` matches, case- and accent-insensitively, a prefix of the full name ("first last"), of the
 first, middle or last name alone, of the company name, the email or the reference; and, for a
 phone-like query of at least four digits (one trunk 0 dropped), a prefix of the phone number's
-digits with or without its country code.
+digits with or without its country code. A query of three characters or more also matches
+inside the names, the email and the reference (`williams` in "Adebayo-Williams", an email's
+domain), through a trigram index on both databases.
 """
 
 from __future__ import annotations
@@ -39,6 +41,25 @@ def search_values(
     }
 
 
+SEPARATOR = "\x1f"  # between fields: a query (folded, so never holding it) cannot span two
+
+
+def search_text_of(
+    *,
+    first_name: str | None,
+    middle_name: str | None,
+    last_name: str | None,
+    company_name: str | None,
+    email: str | None,
+    reference: str | None,
+) -> str | None:
+    """The folded text that substring search looks inside: the full name (first middle last),
+    the company name, the email and the reference."""
+    whole = " ".join(part for part in (first_name, middle_name, last_name) if part)
+    fields = (fold(value) for value in (whole or None, company_name, email, reference))
+    return SEPARATOR.join(field for field in fields if field) or None
+
+
 def refresh_search(customer: Customer) -> None:
     """Recompute the search columns from the customer's current fields."""
     values = search_values(
@@ -52,3 +73,11 @@ def refresh_search(customer: Customer) -> None:
     )
     for name, value in values.items():
         setattr(customer, name, value)
+    customer.search_text = search_text_of(
+        first_name=customer.first_name,
+        middle_name=customer.middle_name,
+        last_name=customer.last_name,
+        company_name=customer.company_name,
+        email=customer.email,
+        reference=customer.reference,
+    )

@@ -37,7 +37,7 @@ from customerbase.kit.fastdb import Connection, FastDB, Row, decode_uuid
 from customerbase.kit.ids import parse_uuid, uuid7
 from customerbase.kit.time import utcnow
 from customerbase.models import Customer
-from customerbase.models.customer import SEARCH_COLUMNS
+from customerbase.models.customer import ERASED_SEARCH_COLUMNS
 from customerbase.organizations.service import Tenant
 
 
@@ -618,7 +618,7 @@ _ERASED_FIELDS = (
     "nin_index",
     "nin_last4",
     "blacklist_reason",
-    *SEARCH_COLUMNS,
+    *ERASED_SEARCH_COLUMNS,
 )
 
 

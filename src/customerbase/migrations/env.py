@@ -9,6 +9,7 @@ from alembic import context
 
 from customerbase.config import Settings
 from customerbase.kit.db import create_database
+from customerbase.migrations import include_object
 from customerbase.models import Base
 from customerbase.models.base import UTCDateTime
 
@@ -30,6 +31,7 @@ def _run(connection: Any) -> None:
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
         render_item=_render_item,
+        include_object=include_object,
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -31,6 +31,7 @@ SEARCH_COLUMNS = (
     "search_phone",
     "search_phone_national",
 )
+ERASED_SEARCH_COLUMNS = (*SEARCH_COLUMNS, "search_text")
 
 
 class Customer(Base):
@@ -90,6 +91,11 @@ class Customer(Base):
     search_reference: Mapped[str | None] = mapped_column(SearchText)
     search_phone: Mapped[str | None] = mapped_column(SearchText)
     search_phone_national: Mapped[str | None] = mapped_column(SearchText)
+    # Folded fields joined by U+001F, for substring search; its trigram index lives in the
+    # migrations (pg_trgm GIN on PostgreSQL, an FTS5 trigram table on SQLite).
+    search_text: Mapped[str | None] = mapped_column(
+        String(1000).with_variant(String(1000, collation="C"), "postgresql")
+    )
 
     __table_args__ = (
         PrimaryKeyConstraint("organization_id", "id"),
