@@ -24,6 +24,7 @@ from customerbase.kit.errors import AuthenticationFailed
 from customerbase.models import Organization
 from customerbase.organizations.service import Tenant, authenticate
 from tests.cli_support import (
+    Result,
     Server,
     cli_env,
     first_organization_file,
@@ -218,6 +219,12 @@ def commands_needing_a_migrated_database() -> list[tuple[str, ...]]:
     ]
 
 
+async def run_each(
+    env: dict[str, str], commands: list[tuple[str, ...]]
+) -> list[tuple[tuple[str, ...], Result]]:
+    return [(command, await run_cli(env, *command)) for command in commands]
+
+
 def assert_one_line_error(result_err: str, expected: str) -> None:
     assert result_err.startswith("error: "), result_err
     assert result_err.strip().count("\n") == 0, result_err
@@ -234,8 +241,7 @@ async def test_commands_refuse_a_missing_sqlite_database_without_creating_it(
         (cli_env(data), data / "customerbase.db"),
         (cli_env(data, f"sqlite:///{elsewhere}"), elsewhere),
     ):
-        for command in commands_needing_a_migrated_database():
-            result = await run_cli(env, *command, cwd=tmp_path)
+        for command, result in await run_each(env, commands_needing_a_migrated_database()):
             assert result.code == 2, (command, result.out, result.err)
             assert_one_line_error(result.err, f"database {path} does not exist")
             assert "run `customerbase migrate` first" in result.err
@@ -282,8 +288,7 @@ async def test_commands_refuse_an_unmigrated_database_until_it_is_migrated(
     tmp_path: Path, unmigrated_database_url: str
 ) -> None:
     env = cli_env(tmp_path / "data", unmigrated_database_url)
-    for command in commands_needing_a_migrated_database():
-        result = await run_cli(env, *command)
+    for command, result in await run_each(env, commands_needing_a_migrated_database()):
         assert result.code == 2, (command, result.out, result.err)
         assert_one_line_error(result.err, "is not migrated: run `customerbase migrate` first")
         assert "serving on" not in result.out
@@ -305,8 +310,8 @@ async def test_a_postgres_database_that_does_not_exist_is_named(
     name = f"customerbase_absent_{uuid.uuid4().hex[:12]}"
     url = make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
     env = cli_env(tmp_path / "data", url)
-    for command in [("migrate",), ("init",), *commands_needing_a_migrated_database()]:
-        result = await run_cli(env, *command)
+    commands = [("migrate",), ("init",), *commands_needing_a_migrated_database()]
+    for command, result in await run_each(env, commands):
         assert result.code == 2, (command, result.out, result.err)
         assert_one_line_error(result.err, f"database {name!r} on ")
         assert result.err.rstrip().endswith("does not exist: create it")
@@ -316,8 +321,7 @@ async def test_a_postgres_database_that_does_not_exist_is_named(
 async def test_an_unsupported_database_url_names_the_supported_ones(tmp_path: Path) -> None:
     for url in ("mysql://user@127.0.0.1/customers", "not a url"):
         env = cli_env(tmp_path / "data", url)
-        for command in [("migrate",), ("init",), ("orgs", "list")]:
-            result = await run_cli(env, *command)
+        for command, result in await run_each(env, [("migrate",), ("init",), ("orgs", "list")]):
             assert result.code == 2, (command, result.out, result.err)
             assert_one_line_error(result.err, "postgresql://")
             assert "sqlite:///" in result.err
