@@ -145,7 +145,9 @@ def init(
         )
         return
     if sys.stdout.isatty():
-        typer.echo("Created your first organization. Keep these keys: they are shown only once.")
+        typer.echo(
+            "Created your first organization. Keep these keys safe: no command shows them again."
+        )
         _print_json(organization)
         typer.echo(
             f"(They are also in {path}, readable only by you: delete it once they are safe.)"
