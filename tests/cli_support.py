@@ -6,7 +6,9 @@ import asyncio
 import contextlib
 import json
 import os
+import pty
 import socket
+import subprocess
 import sys
 import time
 from dataclasses import dataclass
@@ -69,11 +71,45 @@ def json_after_banner(output: str) -> dict[str, Any]:
     return result
 
 
+def first_organization_file(env: dict[str, str]) -> Path:
+    return Path(env["CUSTOMERBASE_DATA_DIR"]) / "first-organization.json"
+
+
 async def init_keys(env: dict[str, str]) -> dict[str, Any]:
-    """`customerbase init`; returns the organization and keys it printed."""
+    """`customerbase init` (stdout not a terminal); returns the organization and keys it saved."""
     result = await run_cli(env, "init")
     assert result.code == 0, result.err
-    return json_after_banner(result.out)
+    assert "sk_" not in result.out + result.err
+    saved: dict[str, Any] = json.loads(first_organization_file(env).read_text())
+    return saved
+
+
+def run_cli_on_a_terminal(env: dict[str, str], *args: str) -> Result:
+    """Run the command with its stdout on a pseudo-terminal (stderr stays a pipe)."""
+    leader, follower = pty.openpty()
+    try:
+        process = subprocess.Popen(
+            [str(CLI), *args], env=env, stdout=follower, stderr=subprocess.PIPE
+        )
+    finally:
+        os.close(follower)
+    chunks = []
+    try:
+        while True:
+            try:
+                chunk = os.read(leader, 4096)
+            except OSError:  # EIO: the last writer closed the terminal
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+    finally:
+        os.close(leader)
+    assert process.stderr is not None
+    err = process.stderr.read()
+    code = process.wait(timeout=TIMEOUT)
+    # A terminal turns "\n" into "\r\n".
+    return Result(code, b"".join(chunks).decode().replace("\r\n", "\n"), err.decode())
 
 
 class Server:

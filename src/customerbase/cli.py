@@ -5,18 +5,20 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
 import sys
 import uuid
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
 
 from customerbase.config import ConfigurationError, Settings
 from customerbase.customers import blocks
-from customerbase.kit.db import Database, create_database
+from customerbase.kit.db import Database, UnsupportedDatabaseURL, async_url, create_database
 from customerbase.kit.errors import CustomerbaseError
-from customerbase.migrations import upgrade
+from customerbase.migrations import DatabaseNotReady, check_database, check_sqlite_file, upgrade
 from customerbase.models import IdentityBlock
 from customerbase.organizations import service as organizations
 
@@ -34,10 +36,15 @@ app.add_typer(blocks_app, name="blocks")
 
 T = TypeVar("T")
 
+FIRST_ORGANIZATION_FILE = "first-organization.json"
+# Exit status of a command that cannot run where it is (no database, not migrated, bad URL),
+# as opposed to 1 for a request the database refused (an unknown organization, ...).
+EXIT_NOT_READY = 2
 
-def _fail(message: str) -> None:
+
+def _fail(message: str, code: int = 1) -> None:
     typer.echo(f"error: {message}", err=True)
-    raise typer.Exit(code=1)
+    raise typer.Exit(code=code)
 
 
 def _settings() -> Settings:
@@ -49,22 +56,40 @@ def _settings() -> Settings:
     return settings
 
 
-def _run(work: Callable[[Database], Awaitable[T]]) -> T:
-    """Run `work` against the configured database, turning domain errors into a clean exit."""
+def _run(work: Callable[[Database], Awaitable[T]], *, migrated: bool = True) -> T:
+    """Run `work` against the configured database, turning known failures into a clean exit.
+
+    With `migrated` (every command but `migrate` and `init`), the database must exist and carry
+    the current schema; a missing SQLite file is reported without being created.
+    """
     settings = _settings()
+    try:
+        url = async_url(settings.resolved_database_url)
+        if migrated:
+            check_sqlite_file(url)
+    except (UnsupportedDatabaseURL, DatabaseNotReady) as exc:
+        _fail(str(exc), code=EXIT_NOT_READY)
 
     async def main() -> T:
         database = create_database(settings.resolved_database_url)
         try:
+            await check_database(database, migrated=migrated)
             return await work(database)
         finally:
             await database.dispose()
 
     try:
         return asyncio.run(main())
+    except DatabaseNotReady as exc:
+        _fail(str(exc), code=EXIT_NOT_READY)
+        raise  # unreachable: _fail exits
     except CustomerbaseError as exc:
         _fail(exc.message)
         raise  # unreachable: _fail exits
+
+
+async def _nothing(_database: Database) -> None:
+    return None
 
 
 def _print_json(value: Any) -> None:
@@ -81,7 +106,7 @@ def _org_id(value: str) -> uuid.UUID:
 @app.command()
 def migrate() -> None:
     """Create or upgrade the database schema."""
-    _run(upgrade)
+    _run(upgrade, migrated=False)
     typer.echo("database is up to date")
 
 
@@ -89,31 +114,64 @@ def migrate() -> None:
 def init(
     name: Annotated[str, typer.Option(help="Name of the first organization")] = "My organization",
 ) -> None:
-    """Migrate, and create a first organization if there is none (its keys are printed once)."""
+    """Migrate, and create a first organization if there is none.
 
-    async def work(database: Database) -> dict[str, str] | None:
+    Its keys are written once to data/first-organization.json (0600), and printed only when
+    stdout is a terminal: the output of `make serve` often ends up in a log.
+    """
+
+    settings = _settings()
+    path = (settings.data_dir / FIRST_ORGANIZATION_FILE).absolute()
+
+    async def work(database: Database) -> tuple[bool, dict[str, str]]:
         await upgrade(database)
         async with database.write_session() as session:
             first = await organizations.create_first_organization(session, name)
             if first is None:
-                return None
+                existing = await organizations.first_organization(session)
+                assert existing is not None  # there is one, or one would have been created
+                return False, {"id": str(existing.id), "name": existing.name}
             organization, keys = first
-            return {
+            created = {
                 "id": str(organization.id),
                 "name": organization.name,
                 "test_secret_key": keys["test"],
                 "live_secret_key": keys["live"],
             }
+            # Before the commit: keys that cannot be saved are not issued.
+            _write_private_json(path, created)
+            return True, created
 
-    created = _run(work)
-    if created is None:
+    created, organization = _run(work, migrated=False)
+    if not created:
+        saved = f"; its first keys are in {path}" if path.exists() else ""
         typer.echo(
             "database is up to date; an organization exists already "
-            "(new keys: customerbase keys create --org ORG_ID)"
+            f"(new keys: customerbase keys create --org {organization['id']}){saved}"
         )
         return
-    typer.echo("Created your first organization. Keep these keys: they are shown only once.")
-    _print_json(created)
+    if sys.stdout.isatty():
+        typer.echo(
+            "Created your first organization. Keep these keys safe: no command shows them again."
+        )
+        _print_json(organization)
+        typer.echo(
+            f"(They are also in {path}, readable only by you: delete it once they are safe.)"
+        )
+    else:
+        typer.echo(
+            f"Created your first organization ({organization['id']}). Its secret keys are in "
+            f"{path}, readable only by you: keep them safe, then delete the file."
+        )
+
+
+def _write_private_json(path: Path, value: Any) -> None:
+    """Write `value` to `path`, readable by its owner only (0600, in a 0700 folder if new)."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(fd, 0o600)  # a file left by an earlier installation keeps its old mode otherwise
+    with os.fdopen(fd, "w") as handle:
+        handle.write(json.dumps(value, indent=2) + "\n")
 
 
 @app.command()
@@ -126,6 +184,7 @@ def serve(
     import uvicorn
 
     settings = _settings()
+    _run(_nothing)  # a missing or unmigrated database is one line here, not 500s later
     _configure_logging(settings.log_level)
     typer.echo(f"customerbase serving on http://{host}:{port} (docs: http://{host}:{port}/docs)")
     uvicorn.run(
@@ -147,6 +206,17 @@ def _configure_logging(level: str) -> None:
         level=level.upper(),
         format="%(asctime)s %(levelname)s %(name)s %(message)s",
     )
+
+
+@orgs_app.command("list")
+def orgs_list() -> None:
+    """List the organizations, oldest first: id, name and creation time (no keys)."""
+
+    async def work(database: Database) -> list[dict[str, Any]]:
+        async with database.read_session() as session:
+            return await organizations.list_organizations(session)
+
+    _print_json(_run(work))
 
 
 @orgs_app.command("create")

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ from typing import Any, NewType
 
 from sqlalchemy import event
 from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -40,17 +42,27 @@ WriteSession = NewType("WriteSession", AsyncSession)
 logging.getLogger("aiosqlite").setLevel(logging.INFO)
 
 
+SUPPORTED_URLS = "postgresql://user:password@host:5432/database or sqlite:///path/to/file.db"
+
+
+class UnsupportedDatabaseURL(ValueError):
+    """A database URL customerbase cannot use; the message names the supported ones."""
+
+
 def async_url(url: str) -> URL:
     """Normalise a user-facing URL (postgresql://, postgres://, sqlite:///) to an async driver."""
-    parsed = make_url(
-        url.replace("postgres://", "postgresql://", 1) if url.startswith("postgres://") else url
-    )
+    try:
+        parsed = make_url(
+            url.replace("postgres://", "postgresql://", 1) if url.startswith("postgres://") else url
+        )
+    except ArgumentError:
+        raise UnsupportedDatabaseURL(f"not a database URL: use {SUPPORTED_URLS}") from None
     backend = parsed.get_backend_name()
     if backend == "postgresql":
         return parsed.set(drivername="postgresql+asyncpg")
     if backend == "sqlite":
         return parsed.set(drivername="sqlite+aiosqlite")
-    raise ValueError(f"unsupported database {backend!r}: use postgresql:// or sqlite:///")
+    raise UnsupportedDatabaseURL(f"unsupported database {backend!r}: use {SUPPORTED_URLS}")
 
 
 def is_sqlite(url: URL) -> bool:
@@ -58,8 +70,14 @@ def is_sqlite(url: URL) -> bool:
 
 
 def _prepare_sqlite_file(url: URL) -> None:
+    """Create the database file 0600 (in a 0700 folder) before SQLite does it 0644.
+
+    SQLite gives the -wal and -shm files the mode of the database file, so they are 0600 too.
+    """
     if url.database and url.database != ":memory:":
-        Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+        path = Path(url.database)
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
 
 
 def _install_sqlite_hooks(engine: AsyncEngine, *, begin: str) -> None:

@@ -1,4 +1,4 @@
-"""Alembic migrations, and the one function that applies them."""
+"""Alembic migrations, the one function that applies them, and the check that they were."""
 
 from __future__ import annotations
 
@@ -7,10 +7,21 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy.engine import URL
+from sqlalchemy.exc import DBAPIError
 
-from customerbase.kit.db import Database
+from customerbase.kit.db import Database, is_sqlite
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent
+
+MIGRATE_HINT = "run `customerbase migrate` first"
+_UNDEFINED_DATABASE = "3D000"  # PostgreSQL's SQLSTATE for "database does not exist"
+
+
+class DatabaseNotReady(Exception):
+    """The database is missing, unreachable or not migrated; the message says what to do."""
 
 
 def alembic_config(url: str | None = None) -> Config:
@@ -55,3 +66,51 @@ def include_object(
     obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any
 ) -> bool:
     return not (reflected and name and name.startswith(_UNMODELLED_PREFIXES))
+
+
+def _describe(url: URL) -> str:
+    if is_sqlite(url):
+        return f"database {url.database}"
+    return f"database {url.database!r} on {url.host or 'localhost'}:{url.port or 5432}"
+
+
+def check_sqlite_file(url: URL) -> None:
+    """Refuse a SQLite database file that does not exist, before anything opens (creates) it."""
+    if not is_sqlite(url) or not url.database or url.database == ":memory:":
+        return
+    if not Path(url.database).is_file():
+        raise DatabaseNotReady(f"{_describe(url)} does not exist: {MIGRATE_HINT}")
+
+
+async def check_database(database: Database, *, migrated: bool = True) -> None:
+    """Connect once; with `migrated`, also require the schema of this version (head)."""
+
+    def _revision(connection: Any) -> str | None:
+        return MigrationContext.configure(connection).get_current_revision()
+
+    try:
+        async with database.read_engine.connect() as connection:
+            current = await connection.run_sync(_revision) if migrated else None
+    except DBAPIError as exc:
+        if getattr(exc.orig, "sqlstate", None) == _UNDEFINED_DATABASE:
+            raise DatabaseNotReady(f"{_describe(database.url)} does not exist: create it") from None
+        reason = str(exc.orig).splitlines()[0] if exc.orig is not None else type(exc).__name__
+        raise DatabaseNotReady(f"cannot open {_describe(database.url)}: {reason}") from None
+    except OSError as exc:
+        raise DatabaseNotReady(f"cannot reach {_describe(database.url)}: {exc}") from None
+    if not migrated:
+        return
+    if current is None:
+        raise DatabaseNotReady(f"{_describe(database.url)} is not migrated: {MIGRATE_HINT}")
+    scripts = ScriptDirectory.from_config(alembic_config())
+    head = scripts.get_current_head()
+    if current != head and current not in {script.revision for script in scripts.walk_revisions()}:
+        raise DatabaseNotReady(
+            f"{_describe(database.url)} is at schema revision {current}, unknown to this "
+            "version of customerbase (migrated by a newer one?)"
+        )
+    if current != head:
+        raise DatabaseNotReady(
+            f"{_describe(database.url)} is at schema revision {current}, this version needs "
+            f"{head}: {MIGRATE_HINT}"
+        )

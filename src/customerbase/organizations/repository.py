@@ -23,6 +23,10 @@ class OrganizationRepository:
     async def first(self) -> Organization | None:
         return await self.session.scalar(select(Organization).order_by(Organization.id).limit(1))
 
+    async def list_all(self) -> Sequence[Organization]:
+        result = await self.session.scalars(select(Organization).order_by(Organization.id))
+        return result.all()
+
     def add(self, organization: Organization) -> None:
         self.session.add(organization)
 

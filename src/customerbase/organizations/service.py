@@ -88,6 +88,20 @@ async def create_first_organization(
     return await create_organization(session, name)
 
 
+async def first_organization(session: AsyncSession) -> Organization | None:
+    """The oldest organization (ids are time-ordered), or None on a new installation."""
+    return await OrganizationRepository(session).first()
+
+
+async def list_organizations(session: AsyncSession) -> list[dict[str, Any]]:
+    """Every organization, oldest first: id, name and creation time, never a key."""
+    organizations = await OrganizationRepository(session).list_all()
+    return [
+        {"id": str(org.id), "name": org.name, "created_at": isoformat(org.created_at)}
+        for org in organizations
+    ]
+
+
 async def create_key(
     session: AsyncSession, organization_id: uuid.UUID, environment: str
 ) -> IssuedKey:
