@@ -181,24 +181,24 @@ def serve(
     workers: Annotated[int, typer.Option(help="Worker processes")] = 1,
 ) -> None:
     """Serve the API (OpenAPI docs at /docs)."""
-    import uvicorn
+    from customerbase.server import PortUnavailable
+    from customerbase.server import serve as run_server
 
     settings = _settings()
     _run(_nothing)  # a missing or unmigrated database is one line here, not 500s later
     _configure_logging(settings.log_level)
-    typer.echo(f"customerbase serving on http://{host}:{port} (docs: http://{host}:{port}/docs)")
-    uvicorn.run(
-        "customerbase.app:app_factory",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        loop="uvloop" if sys.platform != "win32" else "auto",
-        http="httptools",
-        access_log=False,  # our own access log names routes, never raw paths with personal data
-        log_config=None,
-        server_header=False,
-    )
+
+    def ready(url: str) -> None:
+        typer.echo(f"customerbase serving on {url} (docs: {url}/docs)")
+
+    try:
+        code = run_server(
+            "customerbase.app:app_factory", host=host, port=port, workers=workers, on_ready=ready
+        )
+    except PortUnavailable as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(code=2) from None
+    raise typer.Exit(code=code)
 
 
 def _configure_logging(level: str) -> None:

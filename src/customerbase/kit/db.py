@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ from pathlib import Path
 from typing import Any, NewType
 
 from sqlalchemy import event
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.ext.asyncio import (
@@ -47,6 +49,48 @@ SUPPORTED_URLS = "postgresql://user:password@host:5432/database or sqlite:///pat
 
 class UnsupportedDatabaseURL(ValueError):
     """A database URL customerbase cannot use; the message names the supported ones."""
+
+
+# Statement parameters are customers' emails, names, phone numbers and key digests: with
+# hide_parameters, no exception message or statement log of these engines ever carries them.
+# (Every engine is made in this module.)
+
+# What says "the database cannot be reached right now" rather than "our query is wrong":
+# PostgreSQL's SQLSTATE classes 08 (connection exception), 53 (insufficient resources, e.g. too
+# many connections) and 57P (shutdown, crash, cannot connect now); SQLite's primary result codes
+# BUSY, LOCKED, IOERR, FULL and CANTOPEN (a file locked past the busy timeout, a lost volume).
+_UNAVAILABLE_SQLSTATES = ("08", "53", "57P")
+_UNAVAILABLE_SQLITE_CODES = frozenset({5, 6, 10, 13, 14})
+
+
+def _is_unavailable_one(exc: BaseException) -> bool:
+    if isinstance(exc, sa_exc.DBAPIError) and exc.connection_invalidated:
+        return True
+    if isinstance(exc, sa_exc.TimeoutError):  # no pooled connection came free in time
+        return True
+    if isinstance(exc, ConnectionError | TimeoutError | socket.gaierror):
+        return True  # refused, reset or timed out while connecting (not wrapped by SQLAlchemy)
+    sqlstate = getattr(exc, "sqlstate", None)
+    if isinstance(sqlstate, str) and sqlstate.startswith(_UNAVAILABLE_SQLSTATES):
+        return True
+    code = getattr(exc, "sqlite_errorcode", None)
+    return isinstance(code, int) and (code & 0xFF) in _UNAVAILABLE_SQLITE_CODES
+
+
+def is_database_unavailable(exc: BaseException) -> bool:
+    """Whether `exc` (or what it wraps or was raised from) is a lost, refused or busy
+    database: a condition to retry later (503), not a fault in the request or in our code."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if _is_unavailable_one(current):
+            return True
+        orig = getattr(current, "orig", None)
+        if isinstance(orig, BaseException) and _is_unavailable_one(orig):
+            return True
+        current = current.__cause__ or current.__context__
+    return False
 
 
 def async_url(url: str) -> URL:
@@ -175,9 +219,11 @@ def create_database(url: str, *, pool_size: int = 10, max_overflow: int = 10) ->
     parsed = async_url(url)
     if is_sqlite(parsed):
         _prepare_sqlite_file(parsed)
-        write_engine = create_async_engine(parsed, pool_size=1, max_overflow=0, pool_timeout=60)
+        write_engine = create_async_engine(
+            parsed, pool_size=1, max_overflow=0, pool_timeout=60, hide_parameters=True
+        )
         _install_sqlite_hooks(write_engine, begin="BEGIN IMMEDIATE")
-        read_engine = create_async_engine(parsed, pool_size=4, max_overflow=4)
+        read_engine = create_async_engine(parsed, pool_size=4, max_overflow=4, hide_parameters=True)
         _install_sqlite_hooks(read_engine, begin="BEGIN")
         return Database(parsed, read_engine, write_engine, FastDB(parsed))
     engine = create_async_engine(
@@ -187,5 +233,6 @@ def create_database(url: str, *, pool_size: int = 10, max_overflow: int = 10) ->
         # No pre-ping: it costs a round trip per checkout. A connection broken by a server
         # restart fails one request and is then replaced (SQLAlchemy invalidates it).
         pool_recycle=3600,
+        hide_parameters=True,
     )
     return Database(parsed, engine, engine, FastDB(parsed, pool_size=pool_size))

@@ -10,18 +10,22 @@ from __future__ import annotations
 import logging
 import re
 import time
+import traceback
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from customerbase.kit.db import is_database_unavailable
 from customerbase.kit.envelope import error
+from customerbase.kit.errors import ServiceUnavailable
 from customerbase.kit.ids import uuid7
 
 _SANE = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
 access_log = logging.getLogger("customerbase.access")
 error_log = logging.getLogger("customerbase.errors")
+DATABASE_UNAVAILABLE = "The database is unavailable; retry shortly"
 
 
 class _BodyTooLarge(HTTPException):
@@ -30,6 +34,27 @@ class _BodyTooLarge(HTTPException):
 
     def __init__(self, limit: int) -> None:
         super().__init__(413, f"The request body is larger than {limit} bytes")
+
+
+class _ResponseAborted(RuntimeError):
+    """Re-raised to the server, in place of a failure after the response started, so that the
+    server's own log of it carries no message of ours (a message can hold personal data)."""
+
+
+def exception_chain(exc: BaseException) -> str:
+    """The classes of `exc` and of what caused it, e.g. `DBAPIError <- ConnectionDoesNotExistError`:
+    never their messages, which can quote a statement, its parameters or the request's data."""
+    names: list[str] = []
+    current: BaseException | None = exc
+    while current is not None and len(names) < 10:
+        names.append(type(current).__name__)
+        current = current.__cause__ or current.__context__
+    return " <- ".join(names)
+
+
+def _frames(exc: BaseException) -> str:
+    """Where `exc` was raised: file, line and source of each frame, without any message."""
+    return "".join(traceback.format_tb(exc.__traceback__)).rstrip()
 
 
 def request_id_of(scope: Scope) -> str | None:
@@ -102,8 +127,11 @@ class EdgeMiddleware:
                     raise _BodyTooLarge(self.max_body_bytes)
             return message
 
-        async def answer(status_code: int, message: str, kind: str) -> None:
-            response = error(status_code, message, {"type": kind, "fields": []}, request_id)
+        async def answer(
+            status_code: int, message: str, kind: str, headers: dict[str, str] | None = None
+        ) -> None:
+            body = {"type": kind, "fields": []}
+            response = error(status_code, message, body, request_id, headers)
             await response(scope, receive, send_with_id)
 
         too_large = f"The request body is larger than {self.max_body_bytes} bytes"
@@ -121,13 +149,27 @@ class EdgeMiddleware:
                 raise
             await answer(413, too_large, "payload_too_large")
         except Exception as exc:
-            # The exception type and traceback only: never the request body or personal data.
-            error_log.error(
-                "unhandled %s request_id=%s", type(exc).__name__, request_id, exc_info=exc
-            )
+            # Exception classes and frames only, never messages: a database error's message
+            # quotes its statement, and any message may quote the request's personal data.
+            unavailable = is_database_unavailable(exc)
+            if unavailable:
+                error_log.warning(
+                    "database unavailable %s request_id=%s", exception_chain(exc), request_id
+                )
+            else:
+                error_log.error(
+                    "unhandled %s request_id=%s\n%s",
+                    exception_chain(exc),
+                    request_id,
+                    _frames(exc),
+                )
             if response_started:
-                raise
-            await answer(500, "An unexpected error occurred; it has been logged", "api_error")
+                raise _ResponseAborted(type(exc).__name__) from None
+            if unavailable:
+                outage = ServiceUnavailable(DATABASE_UNAVAILABLE)
+                await answer(outage.status_code, outage.message, outage.type, outage.headers)
+            else:
+                await answer(500, "An unexpected error occurred; it has been logged", "api_error")
         finally:
             if access_log.isEnabledFor(logging.INFO):
                 route = scope.get("route")

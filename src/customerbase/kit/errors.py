@@ -99,6 +99,13 @@ class Conflict(CustomerbaseError):
 
 
 class ServiceUnavailable(CustomerbaseError):
+    """A dependency (the database) is down or busy: the client should retry after a pause."""
+
     status_code = 503
     error_type = "service_unavailable"
     default_message = "The service is temporarily unavailable; retry shortly"
+    retry_after_seconds: ClassVar[int] = 5
+
+    def __init__(self, message: str | None = None, **kwargs: Any) -> None:
+        kwargs.setdefault("headers", {"Retry-After": str(self.retry_after_seconds)})
+        super().__init__(message, **kwargs)
