@@ -17,6 +17,8 @@ SOURCE = ROOT / "src" / "customerbase"
 ERROR_TYPE_LITERAL = re.compile(r'error_type\s*=\s*"([a-z_]+)"')
 # The edge middleware's own answers: `answer(413, message, "payload_too_large")`.
 EDGE_ANSWER = re.compile(r'answer\(\s*\d{3},[^\n]*"([a-z_]+)"\)')
+# Envelopes written by hand where no handler runs (the server's 431): `{"type": "..."`.
+ENVELOPE_TYPE = re.compile(r'"error": \{"type": "([a-z_]+)"')
 
 
 def _subclasses(cls: type[CustomerbaseError]) -> set[type[CustomerbaseError]]:
@@ -38,6 +40,7 @@ def error_types_in_code() -> set[str]:
             continue
         text = path.read_text()
         types |= set(ERROR_TYPE_LITERAL.findall(text)) | set(EDGE_ANSWER.findall(text))
+        types |= set(ENVELOPE_TYPE.findall(text))
     return types
 
 

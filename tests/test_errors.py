@@ -22,7 +22,10 @@ async def test_unexpected_error_is_a_500_envelope_with_the_request_id(
     async def broken(*_args: Any, **_kwargs: Any) -> None:
         raise RuntimeError("simulated failure")
 
-    monkeypatch.setattr(service, "create_customer", broken)
+    def broken_build(*_args: Any, **_kwargs: Any) -> None:
+        raise RuntimeError("simulated failure")
+
+    monkeypatch.setattr(service, "build_customer", broken_build)
     payload = factories.individual(email="secret.person@example.com", bvn="40404040404")
     caplog.set_level(logging.INFO)
 

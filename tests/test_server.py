@@ -35,6 +35,8 @@ async def server(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Serv
     soon as the banner was printed."""
     root = tmp_path_factory.mktemp("server")
     port = free_port()
+    migrated = await run_cli(cli_env(root / "data"), "migrate")
+    assert migrated.code == 0, migrated.err
     with (root / "server.log").open("ab") as log:
         process = await asyncio.create_subprocess_exec(
             str(CLI),
@@ -210,6 +212,7 @@ async def test_a_port_in_use_is_a_one_line_error_with_exit_code_2(tmp_path: Path
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
+        assert (await run_cli(cli_env(tmp_path / "data"), "migrate")).code == 0
         result = await run_cli(cli_env(tmp_path / "data"), "serve", "--port", str(port))
     assert result.code == 2
     assert result.err == f"error: cannot listen on 127.0.0.1:{port}: the port is in use\n"

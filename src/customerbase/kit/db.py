@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NewType
 
+import asyncpg
 from sqlalchemy import event
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import URL, make_url
@@ -68,6 +69,10 @@ def _is_unavailable_one(exc: BaseException) -> bool:
         return True
     if isinstance(exc, sa_exc.TimeoutError):  # no pooled connection came free in time
         return True
+    if isinstance(exc, asyncpg.InternalClientError | asyncpg.ConnectionDoesNotExistError):
+        return True  # the fast path's raw connection died mid-operation (server killed)
+    if isinstance(exc, asyncpg.InterfaceError) and "closed" in str(exc):
+        return True  # "connection is closed" / "pool is closed"
     if isinstance(exc, ConnectionError | TimeoutError | socket.gaierror):
         return True  # refused, reset or timed out while connecting (not wrapped by SQLAlchemy)
     sqlstate = getattr(exc, "sqlstate", None)
