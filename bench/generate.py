@@ -116,7 +116,6 @@ def customers(count: int, *, seed: int = 2026, tag: str = "t0") -> Iterator[dict
     randrange = rng.randrange
     tag_digit = sum(tag.encode()) % 10
     folded_first = {name: ascii_fold(name) for name in FIRST_NAMES}
-    folded_last = {name: ascii_fold(name) for name in LAST_NAMES + SURNAME_PARTNERS}
     for i in range(count):
         # 11-digit identity numbers: 1 digit of kind, 1 of the tag, 9 from a permuted counter.
         unique9 = f"{_permute(i, 1_000_000_000):09d}"

@@ -54,10 +54,10 @@ class LoadResult:
 
 def import_command(cli: Path) -> list[str] | None:
     """`customerbase import` with the options it takes for a tenant, if the command exists."""
-    top = subprocess.run([cli, "--help"], capture_output=True, text=True, check=False)  # noqa: S603
+    top = subprocess.run([cli, "--help"], capture_output=True, text=True, check=False)
     if not re.search(r"^\W*import\b", top.stdout, re.M):
         return None
-    help_text = subprocess.run(  # noqa: S603
+    help_text = subprocess.run(
         [cli, "import", "--help"], capture_output=True, text=True, check=False
     ).stdout
     command = [str(cli), "import", "{file}"]
@@ -79,12 +79,10 @@ def run_import(
         part.format(file=file, org=org, env=environment) for part in template
     ]  # a template is ours
     started = time.perf_counter()
-    done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)  # noqa: S603
+    done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
     elapsed = time.perf_counter() - started
     if done.returncode != 0:
-        raise RuntimeError(
-            f"{' '.join(command)} failed ({done.returncode}): {done.stderr[-2000:]}"
-        )
+        raise RuntimeError(f"{' '.join(command)} failed ({done.returncode}): {done.stderr[-2000:]}")
     return LoadResult(rows, elapsed, "customerbase import")
 
 
@@ -208,7 +206,6 @@ async def _load_postgres(
                 await flush()
         if batch:
             await flush()
-        await connection.execute("ANALYZE customers")
         return count
     finally:
         await connection.close()
@@ -243,8 +240,6 @@ def _load_sqlite(
             if batch:
                 connection.execute(statement, batch)
                 connection.commit()
-            connection.exec_driver_sql("ANALYZE")
-            connection.commit()
             return count
     finally:
         engine.dispose()
@@ -261,6 +256,26 @@ def direct_load(
     else:
         rows = asyncio.run(_load_postgres(url, file, vault, org, environment))
     return LoadResult(rows, time.perf_counter() - started, "direct loader (fallback)")
+
+
+async def _analyze_postgres(dsn: str) -> None:
+    connection = await asyncpg.connect(dsn)
+    try:
+        await connection.execute("ANALYZE customers")
+    finally:
+        await connection.close()
+
+
+def analyze(url: str) -> None:
+    """Fresh planner statistics once everything is loaded."""
+    if url.startswith("sqlite"):
+        connection = sqlite3.connect(url.removeprefix("sqlite:///"))
+        try:
+            connection.execute("ANALYZE")
+        finally:
+            connection.close()
+    else:
+        asyncio.run(_analyze_postgres(url))
 
 
 # --- Sampling --------------------------------------------------------------------------------
@@ -290,9 +305,11 @@ async def _sample_postgres(dsn: str, org: str, environment: str, size: int) -> S
     finally:
         await connection.close()
     return Sample(
-        [r[0] for r in rows], [r[1] for r in rows], [r[2] or "" for r in rows],
+        [r[0] for r in rows],
+        [r[1] for r in rows],
+        [r[2] or "" for r in rows],
         [r[3] or "" for r in rows],
-    )  # fmt: skip
+    )
 
 
 def _sample_sqlite(path: Path, org: str, environment: str, size: int) -> Sample:
@@ -307,9 +324,11 @@ def _sample_sqlite(path: Path, org: str, environment: str, size: int) -> Sample:
     finally:
         connection.close()
     return Sample(
-        [str(uuid.UUID(r[0])) for r in rows], [r[1] for r in rows],
-        [r[2] or "" for r in rows], [r[3] or "" for r in rows],
-    )  # fmt: skip
+        [str(uuid.UUID(r[0])) for r in rows],
+        [r[1] for r in rows],
+        [r[2] or "" for r in rows],
+        [r[3] or "" for r in rows],
+    )
 
 
 def sample(url: str, org: str, environment: str, size: int) -> Sample:
