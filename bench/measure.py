@@ -9,6 +9,8 @@ import socket
 import subprocess
 import threading
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -48,27 +50,58 @@ def rss_mb(pid: int, key: str = "VmRSS") -> float:
 
 
 class PostgresCPU:
-    """CPU seconds of the local PostgreSQL: the postmaster, its live children, and (through the
-    postmaster's cutime/cstime) the children that exited, such as pgbench's backends."""
+    """CPU seconds of the PostgreSQL backends serving one database (found by the process title
+    "postgres: user database host..."), so that other databases of a shared server do not count.
+    `sample()` polls while a run lasts: a backend that exits at the run's end (pgbench's) keeps
+    the CPU last seen, at most one poll (0.1 s) short."""
 
-    def __init__(self, postmaster: int | None) -> None:
+    def __init__(self, postmaster: int | None, database: str = "") -> None:
         self.postmaster = postmaster
+        self.marker = f" {database} ".encode()
 
-    def total(self) -> float | None:
+    def backends(self) -> dict[int, float]:
+        found: dict[int, float] = {}
         if self.postmaster is None:
-            return None
-        fields = _stat_fields(self.postmaster)
-        total = sum(int(fields[i]) for i in (11, 12, 13, 14)) / CLK_TCK
+            return found
         for entry in Path("/proc").iterdir():
             if not entry.name.isdigit():
                 continue
             try:
-                child = _stat_fields(int(entry.name))
-            except (FileNotFoundError, ProcessLookupError, ValueError):
+                fields = _stat_fields(int(entry.name))
+                if int(fields[1]) != self.postmaster:
+                    continue
+                if self.marker not in (entry / "cmdline").read_bytes():
+                    continue
+            except (OSError, ValueError):
                 continue
-            if int(child[1]) == self.postmaster:
-                total += (int(child[11]) + int(child[12])) / CLK_TCK
-        return total
+            found[int(entry.name)] = (int(fields[11]) + int(fields[12])) / CLK_TCK
+        return found
+
+    def total(self) -> float | None:
+        return sum(self.backends().values()) if self.postmaster is not None else None
+
+    @contextmanager
+    def sample(self) -> Iterator[Callable[[], float | None]]:
+        """Yields a function giving the backends' CPU seconds since the block began."""
+        if self.postmaster is None:
+            yield lambda: None
+            return
+        baseline = self.backends()
+        last = dict(baseline)
+        stop = threading.Event()
+
+        def poll() -> None:
+            while not stop.is_set():
+                last.update(self.backends())
+                stop.wait(0.1)
+
+        thread = threading.Thread(target=poll, daemon=True)
+        thread.start()
+        try:
+            yield lambda: sum(cpu - baseline.get(pid, 0.0) for pid, cpu in last.items())
+        finally:
+            stop.set()
+            thread.join()
 
 
 async def postmaster_pid(dsn: str) -> int | None:
@@ -84,6 +117,19 @@ async def postmaster_pid(dsn: str) -> int | None:
             return None
     finally:
         await connection.close()
+
+
+def wait_idle(cpu_seconds: Callable[[], float], *, limit: float = 20.0) -> float:
+    """Wait until the servers and the database stop working off what a finished run left queued
+    (a client that hangs up does not cancel a handler already running): until `cpu_seconds`
+    grows by less than 10% of a core twice in a row. Returns the seconds waited."""
+    started = time.monotonic()
+    quiet = 0
+    while time.monotonic() - started < limit and quiet < 2:
+        before = cpu_seconds()
+        time.sleep(0.25)
+        quiet = quiet + 1 if cpu_seconds() - before < 0.25 * 0.10 else 0
+    return time.monotonic() - started
 
 
 class RSSSampler:
@@ -190,11 +236,13 @@ def run_wrk(
     socket_errors = re.search(
         r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output
     )
+    requests = int(total.group(1)) if total else 0
     return {
         "rps": float(rps.group(1)) if rps else 0.0,
-        "requests": int(total.group(1)) if total else 0,
-        "p50_ms": _ms(p50.group(1)) if p50 else float("nan"),
-        "p99_ms": _ms(p99.group(1)) if p99 else float("nan"),
+        "requests": requests,
+        # No latency when no request completed within the run.
+        "p50_ms": _ms(p50.group(1)) if p50 and requests else float("nan"),
+        "p99_ms": _ms(p99.group(1)) if p99 and requests else float("nan"),
         "non2xx": int(non2xx.group(1)) if non2xx else 0,
         "errors": sum(int(n) for n in socket_errors.groups()) if socket_errors else 0,
     }

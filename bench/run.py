@@ -53,6 +53,7 @@ from measure import (
     run_pgbench,
     run_wrk,
     start_server,
+    wait_idle,
 )
 from report import machine, markdown, median_of, notes
 
@@ -90,6 +91,10 @@ class Operation:
     pgbench: str  # bench/pgbench/<file>.sql
     values: str | None  # which sample file the script picks from
     method: str = "GET"
+
+    def duration(self, base: int) -> int:
+        """Searches get at least 5 s: a slow one must complete a few requests to be measured."""
+        return max(base, 5) if self.name.startswith("search") else base
 
 
 OPERATIONS = (
@@ -351,8 +356,20 @@ class Context:
     duration: int
     connections: int
     pg_cpu: PostgresCPU
+    servers: list[int] = field(default_factory=list)  # waited for to be idle before each run
     run_counter: int = 0
     value_files: dict[str, Path] = field(default_factory=dict)
+
+    def settle(self) -> None:
+        """Before a measured run: wait for the previous one's leftovers to finish."""
+
+        def cpu() -> float:
+            alive = [pid for pid in self.servers if Path(f"/proc/{pid}").exists()]
+            return sum(process_cpu(pid) for pid in alive) + (self.pg_cpu.total() or 0.0)
+
+        waited = wait_idle(cpu)
+        if waited > 2:
+            print(f"    (waited {waited:.0f} s for the previous run's backlog)")
 
     def next_run(self) -> int:
         self.run_counter += 1
@@ -385,32 +402,30 @@ def measured(ctx: Context, pid: int | None) -> Iterator[dict[str, Any]]:
     """Adds cpu_us (of `pid`), db_cpu_us and rss_mb per request to the result dict yielded."""
     result: dict[str, Any] = {}
     cpu_before = process_cpu(pid) if pid else None
-    db_before = ctx.pg_cpu.total()
-    sampler = RSSSampler(pid) if pid else None
-    if sampler:
-        sampler.__enter__()
-    try:
-        yield result
-    finally:
-        if sampler:
-            sampler.__exit__()
-        requests = max(result.get("requests", 0), 1)
-        if pid and cpu_before is not None:
-            result["cpu_us"] = (process_cpu(pid) - cpu_before) * 1e6 / requests
-            result["rss_mb"] = sampler.peak if sampler else None
-        db_after = ctx.pg_cpu.total()
-        if db_before is not None and db_after is not None:
-            result["db_cpu_us"] = (db_after - db_before) * 1e6 / requests
+    with ctx.pg_cpu.sample() as database_cpu:
+        if pid:
+            with RSSSampler(pid) as sampler:
+                yield result
+            result["rss_mb"] = sampler.peak
+        else:
+            yield result
+        db_seconds = database_cpu()
+    requests = max(result.get("requests", 0), 1)
+    if pid and cpu_before is not None:
+        result["cpu_us"] = (process_cpu(pid) - cpu_before) * 1e6 / requests
+    if db_seconds is not None:
+        result["db_cpu_us"] = db_seconds * 1e6 / requests
 
 
 def run_http(ctx: Context, server: Server, op: Operation, path: str, values: Path | None) -> dict:
     script = wrk_script(ctx, op, path, values, ctx.next_run())
+    ctx.settle()
     with measured(ctx, server.pid) as result:
         result.update(
             run_wrk(
                 server.base,
                 script,
-                duration=ctx.duration,
+                duration=op.duration(ctx.duration),
                 connections=ctx.connections,
                 key=server.key,
             )
@@ -497,7 +512,10 @@ def bench_postgres(
     report["postgres_version"] = asyncio.run(_server_version(dsn))
 
     ctx = Context(
-        workdir, mode.duration, args.connections, PostgresCPU(asyncio.run(postmaster_pid(dsn)))
+        workdir,
+        mode.duration,
+        args.connections,
+        PostgresCPU(asyncio.run(postmaster_pid(dsn)), args.database),
     )
     files = {
         "ids": write_values(workdir, "pg-ids", values.ids),
@@ -527,6 +545,7 @@ def bench_postgres(
         workdir / "customerbase-pg.log",
     )
     cb.key = tenant.key
+    ctx.servers.append(cb.pid)
     minimal_env = {
         **env,
         "BENCH_DATABASE_URL": dsn,
@@ -540,6 +559,7 @@ def bench_postgres(
         "/customers?status=active",
         workdir / "minimal.log",
     )
+    ctx.servers.append(minimal.pid)
     results: dict[str, dict[str, list[dict[str, Any]]]] = {op.name: {} for op in OPERATIONS}
     try:
         warm = OPERATIONS[0]
@@ -566,13 +586,14 @@ def bench_postgres(
                 result = run_http(ctx, minimal, op, op.minimal, ref_values)
                 print(f"  {op.name:17} minimal      {_summary(result)}")
                 runs.setdefault("minimal", []).append(result)
+                ctx.settle()
                 with measured(ctx, None) as result:
                     result.update(
                         run_pgbench(
                             dsn,
                             HERE / "pgbench" / f"{op.pgbench}.sql",
                             variables,
-                            duration=ctx.duration,
+                            duration=op.duration(ctx.duration),
                             connections=ctx.connections,
                             logs=workdir / "pgbench_log",
                         )
@@ -638,6 +659,7 @@ def bench_sqlite(
         workdir / "customerbase-sqlite.log",
     )
     cb.key = tenant.key
+    ctx.servers.append(cb.pid)
     results: dict[str, list[dict[str, Any]]] = {}
     try:
         for round_number in range(mode.sqlite_rounds):
