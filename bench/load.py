@@ -211,38 +211,46 @@ async def _load_postgres(
         await connection.close()
 
 
+def _sqlite_value(column: str, value: Any) -> Any:
+    """The encodings SQLAlchemy's column types give SQLite (as the service writes them):
+    UUIDs as 32 hex digits, timestamps as naive UTC text, JSON as text (None as 'null')."""
+    if isinstance(value, uuid.UUID):
+        return value.hex
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+    if column in ("metadata", "address"):
+        return orjson.dumps(value).decode()
+    if isinstance(value, bool):
+        return int(value)
+    return value
+
+
 def _load_sqlite(
     path: Path, file: Path, vault: Vault, organization_id: uuid.UUID, environment: str
 ) -> int:
-    # SQLAlchemy's column types give SQLite the same encodings the service writes.
-    from sqlalchemy import create_engine, insert
-
-    from customerbase.models import Customer
-
-    table = Customer.__table__
-    engine = create_engine(f"sqlite:///{path}")
+    connection = sqlite3.connect(path)
     try:
-        with engine.connect() as connection:
-            described = connection.exec_driver_sql("PRAGMA table_info(customers)").all()
-            columns = _check_columns([(r[1], bool(r[3]) and r[4] is None) for r in described])
-            # The model names the JSON column metadata_; the table calls it metadata.
-            keys = {c: ("metadata_" if c == "metadata" else c) for c in columns}
-            statement = insert(table)
-            count = 0
-            batch: list[dict[str, Any]] = []
-            for row in customer_rows(file, vault, organization_id, environment):
-                batch.append({keys[c]: row[c] for c in columns})
-                count += 1
-                if len(batch) >= BATCH:
-                    connection.execute(statement, batch)
-                    connection.commit()
-                    batch.clear()
-            if batch:
-                connection.execute(statement, batch)
-                connection.commit()
-            return count
+        described = connection.execute("PRAGMA table_info(customers)").fetchall()
+        columns = _check_columns([(r[1], bool(r[3]) and r[4] is None) for r in described])
+        statement = (
+            f"INSERT INTO customers ({', '.join(columns)}) "
+            f"VALUES ({', '.join('?' for _ in columns)})"
+        )
+        count = 0
+        batch: list[tuple[Any, ...]] = []
+        for row in customer_rows(file, vault, organization_id, environment):
+            batch.append(tuple(_sqlite_value(c, row[c]) for c in columns))
+            count += 1
+            if len(batch) >= BATCH:
+                with connection:
+                    connection.executemany(statement, batch)
+                batch.clear()
+        if batch:
+            with connection:
+                connection.executemany(statement, batch)
+        return count
     finally:
-        engine.dispose()
+        connection.close()
 
 
 def direct_load(

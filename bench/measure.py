@@ -119,7 +119,7 @@ async def postmaster_pid(dsn: str) -> int | None:
         await connection.close()
 
 
-def wait_idle(cpu_seconds: Callable[[], float], *, limit: float = 20.0) -> float:
+def wait_idle(cpu_seconds: Callable[[], float], *, limit: float = 10.0) -> float:
     """Wait until the servers and the database stop working off what a finished run left queued
     (a client that hangs up does not cancel a handler already running): until `cpu_seconds`
     grows by less than 10% of a core twice in a row. Returns the seconds waited."""
@@ -127,8 +127,8 @@ def wait_idle(cpu_seconds: Callable[[], float], *, limit: float = 20.0) -> float
     quiet = 0
     while time.monotonic() - started < limit and quiet < 2:
         before = cpu_seconds()
-        time.sleep(0.25)
-        quiet = quiet + 1 if cpu_seconds() - before < 0.25 * 0.10 else 0
+        time.sleep(0.15)
+        quiet = quiet + 1 if cpu_seconds() - before < 0.15 * 0.10 else 0
     return time.monotonic() - started
 
 

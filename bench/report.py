@@ -71,7 +71,9 @@ def markdown(report: dict[str, Any]) -> str:
         "# customerbase benchmark",
         "",
         f"{cfg['mode']} run, {m['date']}, on {m['nproc']} × {m['cpu']} ({m['memory_gb']} GB), "
-        f"Python {m['python']}, {report['postgres_version']}, {m['wrk']}.",
+        f"Python {m['python']}, {report['postgres_version']}, {m['wrk'].split(' Copyright')[0]}; "
+        f"load average {m['load_average_at_start']} at the start, "
+        f"{m.get('load_average_at_end', '?')} at the end (the machine may be shared).",
         f"PostgreSQL: {cfg['pg_customers']:,} customers in the measured tenant "
         f"({cfg['pg_total']:,} in the table); SQLite: {cfg['sqlite_customers']:,} "
         f"({cfg['sqlite_total']:,}). wrk -t{THREADS} -c{cfg['connections']} "
