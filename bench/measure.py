@@ -179,6 +179,22 @@ class Server:
 
 
 def start_server(
+    name: str, command: list[str], env: dict[str, str], health: str, log: Path, attempts: int = 3
+) -> Server:
+    """Start a server on a free port and wait for `health` to answer; a start that fails (a
+    shared database out of connections, say) is retried."""
+    for attempt in range(1, attempts + 1):
+        try:
+            return _start_server(name, command, env, health, log)
+        except RuntimeError as exc:
+            if attempt == attempts:
+                raise SystemExit(str(exc)) from None
+            print(f"    {exc}; retrying in 5 s")
+            time.sleep(5)
+    raise AssertionError("unreachable")
+
+
+def _start_server(
     name: str, command: list[str], env: dict[str, str], health: str, log: Path
 ) -> Server:
     port = free_port()
@@ -190,7 +206,7 @@ def start_server(
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise SystemExit(f"{name} exited with {process.returncode}; see {log}")
+            raise RuntimeError(f"{name} exited with {process.returncode}; see {log}")
         try:
             if httpx.get(base + health, timeout=2).status_code < 500:
                 return Server(name, process, base)
@@ -198,7 +214,8 @@ def start_server(
             pass
         time.sleep(0.2)
     process.kill()
-    raise SystemExit(f"{name} did not come up; see {log}")
+    process.wait()
+    raise RuntimeError(f"{name} did not come up; see {log}")
 
 
 _UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}
@@ -313,4 +330,5 @@ def run_pgbench(
         "p99_ms": percentile(0.99),
         "non2xx": int(failed.group(1)) if failed else (0 if done.returncode == 0 else -1),
         "errors": 0 if done.returncode == 0 else 1,
+        "too_many_clients": "too many clients" in output,
     }

@@ -80,7 +80,7 @@ async def _init(connection: asyncpg.Connection) -> None:
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.pool = await asyncpg.create_pool(
-        os.environ["BENCH_DATABASE_URL"], min_size=4, max_size=20, init=_init
+        os.environ["BENCH_DATABASE_URL"], min_size=1, max_size=20, init=_init
     )
     app.state.tenant = (uuid.UUID(os.environ["BENCH_ORG_ID"]), os.environ.get("BENCH_ENV", "test"))
     yield
