@@ -553,13 +553,17 @@ def bench_postgres(
         "BENCH_ORG_ID": tenant.organization_id,
         "BENCH_ENV": "test",
     }
-    minimal = start_server(
-        "minimal",
-        [sys.executable, str(HERE / "minimal" / "app.py")],
-        minimal_env,
-        "/customers?status=active",
-        workdir / "minimal.log",
-    )
+    try:
+        minimal = start_server(
+            "minimal",
+            [sys.executable, str(HERE / "minimal" / "app.py")],
+            minimal_env,
+            "/customers?status=active",
+            workdir / "minimal.log",
+        )
+    except BaseException:
+        cb.stop()
+        raise
     ctx.servers.append(minimal.pid)
     results: dict[str, dict[str, list[dict[str, Any]]]] = {op.name: {} for op in OPERATIONS}
     try:
