@@ -36,10 +36,21 @@ COV ?= --cov --cov-fail-under=90
 test: $(VENV)/.installed-dev ## Run the whole test suite (SQLite and PostgreSQL) with the coverage gate
 	$(BIN)/pytest $(COV) $(PYTEST_ARGS)
 
+# The benchmark needs wrk and pgbench (Debian: apt-get install wrk postgresql-client) and a
+# PostgreSQL it may create a database on (BENCH_POSTGRES, default postgres@127.0.0.1:5432).
+BENCH_POSTGRES ?= postgresql://postgres@127.0.0.1:5432/postgres
+BENCH_TOOLS = @for tool in wrk pgbench; do command -v $$tool >/dev/null || { \
+	echo "make bench needs $$tool: apt-get install wrk postgresql-client"; exit 1; }; done
+
 .PHONY: bench
-bench: $(VENV)/.installed-dev ## Requests/s and latency of the main endpoints with wrk (SQLite; BENCH_ARGS="--postgres URL")
-	@command -v wrk >/dev/null || { echo "bench needs wrk: apt-get install wrk"; exit 1; }
-	$(BIN)/python bench/run.py $(BENCH_ARGS)
+bench: $(VENV)/.installed-dev ## The benchmark beside its references (1M customers on PostgreSQL; about 15 min)
+	$(BENCH_TOOLS)
+	$(BIN)/python bench/run.py --mode full --postgres $(BENCH_POSTGRES) $(BENCH_ARGS)
+
+.PHONY: bench-quick
+bench-quick: $(VENV)/.installed-dev ## The same, smaller and shorter (100k customers; about 3 min)
+	$(BENCH_TOOLS)
+	$(BIN)/python bench/run.py --mode quick --postgres $(BENCH_POSTGRES) $(BENCH_ARGS)
 
 .PHONY: lint
 lint: $(VENV)/.installed-dev ## ruff (check mode) and mypy (strict on src/)

@@ -1,0 +1,1 @@
+SELECT id, reference, customer_type, first_name, middle_name, last_name, company_name, email, phone_number, country, status, metadata, created_at, updated_at, archived_at FROM customers WHERE organization_id = :org AND environment = :env AND status = 'active' ORDER BY id DESC LIMIT 20;
