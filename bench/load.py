@@ -24,6 +24,7 @@ from typing import Any
 import asyncpg
 import orjson
 
+from customerbase.customers.search import search_text_of, search_values
 from customerbase.kit.crypto import Vault
 from customerbase.kit.ids import uuid7
 
@@ -37,7 +38,8 @@ KNOWN = (
     "company_name email phone_number dial_code country date_of_birth_encrypted gender address "
     "bvn_encrypted bvn_index bvn_last4 nin_encrypted nin_index nin_last4 status blacklisted "
     "blacklist_reason kyc_tier kyc_status source metadata created_at updated_at archived_at "
-    "blacklisted_at deleted_at"
+    "blacklisted_at deleted_at search_name search_middle search_last search_company "
+    "search_email search_reference search_phone search_phone_national search_text"
 ).split()
 
 
@@ -108,7 +110,17 @@ def customer_rows(
             moment += step
             bvn, nin, dob = data.get("bvn"), data.get("nin"), data.get("date_of_birth")
             phone = data["phone_number"]
-            yield {
+            names = {
+                "first_name": data.get("first_name"),
+                "middle_name": None,
+                "last_name": data.get("last_name"),
+                "company_name": data.get("company_name"),
+                "email": data["email"].lower(),
+                "reference": data.get("reference"),
+            }
+            searched = search_values(**names, phone_number=phone)
+            searched["search_text"] = search_text_of(**names)
+            yield searched | {
                 "organization_id": organization_id,
                 "id": uuid7(),
                 "environment": environment,
