@@ -12,9 +12,10 @@ import csv
 import io
 import uuid
 from collections.abc import AsyncIterator
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import orjson
+from sqlalchemy import Select, inspect, select
 
 from customerbase.customers.repository import CustomerFilter, CustomerRepository, Scope
 from customerbase.customers.schemas import AddressOut, CustomerListParams
@@ -23,6 +24,7 @@ from customerbase.customers.service import _list_filter
 from customerbase.kit.crypto import Vault
 from customerbase.kit.db import Database
 from customerbase.kit.errors import ValidationFailed
+from customerbase.models import Customer
 from customerbase.organizations.service import Tenant
 
 ExportFormat = Literal["csv", "jsonl"]
@@ -87,6 +89,19 @@ _CUSTOMER_KEYS: tuple[str, ...] = (
 )
 
 
+# The customer's columns, each labelled with its attribute name (`metadata_` for `metadata`).
+_COLUMNS = [attr.columns[0].label(attr.key) for attr in inspect(Customer).column_attrs]
+
+
+def _filtered(repository: CustomerRepository, filters: CustomerFilter) -> Select[Any]:
+    """The list endpoint's tenant scope and filters, over plain columns."""
+    base = select(*_COLUMNS).where(
+        Customer.organization_id == repository.scope.organization_id,
+        Customer.environment == repository.scope.environment,
+    )
+    return cast("Select[Any]", repository._filtered(cast(Any, base), filters))
+
+
 def _cell(value: Any) -> Any:
     if value is None:
         return ""
@@ -129,12 +144,19 @@ async def stream_customers(
         repository = CustomerRepository(session, scope)
         cursor = _NEWEST
         while True:
-            batch = await repository.after(filters, cursor, limit=batch_rows)
+            statement = (
+                _filtered(repository, filters)
+                .where(Customer.id < cursor)
+                .order_by(Customer.id.desc())
+                .limit(batch_rows)
+            )
+            batch = (await session.execute(statement)).all()
             if not batch:
                 return
             cursor = batch[-1].id
-            items = [customer_to_dict(customer, vault) for customer in batch]
-            session.expunge_all()  # constant memory: the identity map forgets each batch
+            # Rows, not ORM objects (a third of the cost): `customer_to_dict` reads attributes,
+            # and each row has the customer's attribute names.
+            items = [customer_to_dict(cast(Customer, customer), vault) for customer in batch]
             if file_format == "jsonl":
                 yield b"".join(orjson.dumps(item) + b"\n" for item in items)
             else:
