@@ -9,10 +9,12 @@ import uuid
 from pathlib import Path
 
 import pytest
+from alembic.script import ScriptDirectory
 from sqlalchemy import select
 
 from customerbase.kit.db import create_database
 from customerbase.kit.errors import AuthenticationFailed
+from customerbase.migrations import alembic_config
 from customerbase.models import Organization
 from customerbase.organizations.service import Tenant, authenticate
 from tests.cli_support import cli_env, free_port, json_after_banner, run_cli
@@ -40,7 +42,7 @@ async def test_migrate_builds_a_fresh_sqlite_database_in_the_data_dir(tmp_path: 
         version = connection.execute("SELECT version_num FROM alembic_version").fetchall()
         journal_mode = connection.execute("PRAGMA journal_mode").fetchone()
     assert {"organizations", "api_keys", "customers", "alembic_version"} <= tables
-    assert version == [("0001",)]
+    assert version == [(ScriptDirectory.from_config(alembic_config()).get_current_head(),)]
     assert journal_mode == ("wal",)
 
 
