@@ -33,7 +33,7 @@ from typing import Any, Literal
 import asyncpg
 import orjson
 from pydantic import ValidationError
-from sqlalchemy import inspect, select, update
+from sqlalchemy import inspect, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -188,11 +188,11 @@ def read_csv(handle: io.TextIOBase) -> Iterator[ParsedRow]:
 
 
 def read_jsonl(handle: io.TextIOBase) -> Iterator[ParsedRow]:
-    for number, text in enumerate(handle, start=1):
-        if not text.strip():
+    for number, line in enumerate(handle, start=1):
+        if not line.strip():
             continue
         try:
-            value = orjson.loads(text)
+            value = orjson.loads(line)
         except orjson.JSONDecodeError:
             yield number, BadRow(number, "row", "is not valid JSON")
             continue
@@ -706,6 +706,11 @@ async def _apply(
     for attempt in (1, 2):
         try:
             async with database.write_session() as session:
+                if database.dialect == "postgresql":
+                    # The batch look-ups are the same statement every time: after five runs
+                    # PostgreSQL may switch to a generic plan that scans the tenant instead of
+                    # the unique indexes (measured: 0.03 s a batch became 2.5 s at 20,000).
+                    await session.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
                 new, skipped, bad = await _sort_batch(session, tenant, candidates)
                 counts = Progress(
                     bytes_read=offset,
