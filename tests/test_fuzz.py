@@ -57,6 +57,16 @@ OPERATIONS = [
     "POST /v1/customers/{customer_id}/unarchive",
     "POST /v1/customers/{customer_id}/blacklist",
 ]
+# Operations left to their own tests for now, and why (the harness expects JSON envelopes and
+# customer keys): the import's body is a file (text/csv or JSON lines), the export answers CSV
+# or JSON lines, import ids are not among the seeded keys. tests/customers/test_imports.py and
+# test_export.py pin down their bad inputs (wrong type, unknown column, paging, bad format).
+NOT_FUZZED = {
+    "POST /v1/customers/imports",
+    "GET /v1/customers/export",
+    "GET /v1/customers/imports/{import_id}",
+    "GET /v1/customers/imports/{import_id}/report",
+}
 
 # Values that have broken services before: NUL, lone escapes and LIKE wildcards, case folding
 # that changes length, the ends of the date range, integers beyond 64 bits, wrong shapes.
@@ -362,7 +372,7 @@ async def seed(client: httpx.AsyncClient) -> dict[str, list[str]]:
 def test_every_operation_is_fuzzed() -> None:
     app = create_app(Settings(secret_key=TEST_SECRET))
     labels = {result.ok().label for result in _schema(app).get_all_operations()}
-    assert labels == set(OPERATIONS)
+    assert labels == set(OPERATIONS) | NOT_FUZZED
 
 
 @pytest.mark.parametrize("label", OPERATIONS)

@@ -20,6 +20,8 @@ from starlette.staticfiles import StaticFiles
 
 from customerbase import __version__
 from customerbase.config import Settings
+from customerbase.customers.bulk_endpoints import IMPORTS_PATH, MAX_IMPORT_BYTES
+from customerbase.customers.bulk_endpoints import router as bulk_router
 from customerbase.customers.endpoints import router as customers_router
 from customerbase.kit.crypto import Vault, load_or_create_dev_secret
 from customerbase.kit.db import Database, create_database
@@ -94,8 +96,12 @@ def create_app(
     app.state.database = database
     install_error_handlers(app)
     app.add_middleware(
-        EdgeMiddleware, max_body_bytes=MAX_BODY_BYTES, headers_by_prefix=EDGE_HEADERS
+        EdgeMiddleware,
+        max_body_bytes=MAX_BODY_BYTES,
+        headers_by_prefix=EDGE_HEADERS,
+        body_limits={IMPORTS_PATH: MAX_IMPORT_BYTES},
     )
+    app.include_router(bulk_router)  # before /v1/customers/{key}
     app.include_router(customers_router)
     _mount_docs(app)
     _document_security(app)

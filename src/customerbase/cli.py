@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import os
 import sys
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
@@ -331,6 +332,138 @@ def blocks_lift(
             return {"lifted": lifted}
 
     _print_json(_run(work))
+
+
+@app.command("import")
+def import_customers(
+    file: Annotated[Path, typer.Argument(help="A CSV (with a header row) or JSON-lines file")],
+    org: Annotated[
+        str | None, typer.Option("--org", help="Organization id (default: the only one)")
+    ] = None,
+    environment: Annotated[str, typer.Option("--env", help="test or live")] = "test",
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Validate and report every bad row; write nothing")
+    ] = False,
+    file_format: Annotated[
+        str | None, typer.Option("--format", help="csv or jsonl (default: from the extension)")
+    ] = None,
+    workers: Annotated[
+        int | None, typer.Option(help="Validation processes (default: up to 2, by CPU count)")
+    ] = None,
+) -> None:
+    """Import customers in bulk, with the API's rules; re-running skips what is there.
+
+    Prints a progress bar on a terminal, and a JSON summary with the bad rows (line, field,
+    message) otherwise. Exits 1 if any row was refused or the import failed."""
+    from customerbase.app import load_vault
+    from customerbase.customers import imports
+
+    if environment not in organizations.ENVIRONMENTS:
+        raise typer.BadParameter("--env must be test or live")
+    if file_format is not None and file_format not in imports.FORMATS:
+        raise typer.BadParameter("--format must be csv or jsonl")
+    if not file.is_file():
+        _fail(f"{file} is not a file")
+    chosen = (
+        imports.format_of(file.name) if file_format is None else imports.format_named(file_format)
+    )
+    vault = load_vault(_settings())
+
+    async def work(database: Database) -> dict[str, Any]:
+        async with database.write_session() as session:
+            organization_id = _org_id(org) if org else await _only_organization(session)
+            # The command acts as the operator, not through a key: no key id to record.
+            tenant = organizations.Tenant(organization_id, environment, uuid.UUID(int=0))
+            job = await imports.create_job(
+                session,
+                tenant,
+                file_format=chosen,
+                dry_run=dry_run,
+                filename=file.name,
+                size=file.stat().st_size,
+            )
+        with _import_progress(file.name) as on_progress:
+            await imports.run_import(
+                database, vault, tenant, job.id, file, workers=workers, on_progress=on_progress
+            )
+        async with database.read_session() as session:
+            finished = await imports.get_job(session, tenant, str(job.id))
+            return {**imports.job_to_dict(finished), "report": list(finished.report or [])}
+
+    summary = _run(work)
+    if sys.stdout.isatty():
+        _print_import_summary(summary)
+    else:
+        _print_json(summary)
+    if summary["status"] != "completed" or summary["rows"]["failed"]:
+        raise typer.Exit(code=1)
+
+
+async def _only_organization(session: Any) -> uuid.UUID:
+    from sqlalchemy import select
+
+    from customerbase.models import Organization
+
+    ids = (await session.scalars(select(Organization.id).limit(2))).all()
+    if len(ids) != 1:
+        _fail(
+            "give --org ORG_ID: " + ("there is no organization" if not ids else "there are several")
+        )
+    return uuid.UUID(str(ids[0]))
+
+
+@contextlib.contextmanager
+def _import_progress(name: str) -> Iterator[Callable[[Any], None] | None]:
+    """A Rich progress bar over the file's bytes, on a terminal only."""
+    if not sys.stdout.isatty():
+        yield None
+        return
+    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+
+    with Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        DownloadColumn(),
+        TextColumn("{task.fields[rows]}"),
+        TimeRemainingColumn(),
+    ) as bar:
+        task = bar.add_task(name, total=None, rows="")
+
+        def update(progress: Any) -> None:
+            bar.update(
+                task,
+                completed=progress.bytes_read,
+                total=progress.bytes_total,
+                rows=(
+                    f"{progress.rows_imported:,} imported, {progress.rows_skipped:,} skipped, "
+                    f"{progress.rows_failed:,} refused"
+                ),
+            )
+
+        yield update
+
+
+def _print_import_summary(summary: dict[str, Any]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    rows = summary["rows"]
+    verb = "would be imported" if summary["dry_run"] else "imported"
+    console.print(
+        f"{summary['status']}: {rows['total']:,} rows, {rows['imported']:,} {verb}, "
+        f"{rows['skipped']:,} skipped (already there), {rows['failed']:,} refused"
+    )
+    if summary["error"]:
+        console.print(f"[red]error: {summary['error']}")
+    report = summary["report"]
+    if report:
+        table = Table("line", "field", "message")
+        for entry in report[:20]:
+            table.add_row(str(entry["line"]), entry["field"], entry["message"])
+        console.print(table)
+        if len(report) > 20:
+            console.print(f"... and {len(report) - 20:,} more (GET {summary['id']}/report)")
 
 
 def main() -> None:

@@ -85,6 +85,10 @@ async def test_openapi_documents_every_customers_operation_with_its_responses(
         ("POST", "/v1/customers/{customer_id}/archive"),
         ("POST", "/v1/customers/{customer_id}/unarchive"),
         ("POST", "/v1/customers/{customer_id}/blacklist"),
+        ("POST", "/v1/customers/imports"),
+        ("GET", "/v1/customers/imports/{import_id}"),
+        ("GET", "/v1/customers/imports/{import_id}/report"),
+        ("GET", "/v1/customers/export"),
     }
     for (method, path), spec in operations.items():
         assert spec.get("description") or spec.get("summary"), (method, path)
@@ -92,6 +96,9 @@ async def test_openapi_documents_every_customers_operation_with_its_responses(
     assert {"201", "409"} <= set(operations[("POST", "/v1/customers")]["responses"])
     assert "404" in operations[("GET", "/v1/customers/{key}")]["responses"]
     assert "CustomerOut" in document["components"]["schemas"]
+    body = operations[("POST", "/v1/customers/imports")]["requestBody"]["content"]
+    assert set(body) == {"text/csv", "application/x-ndjson"}
+    assert {"202", "413", "415"} <= set(operations[("POST", "/v1/customers/imports")]["responses"])
 
 
 # --- The request schemas carry the server's rules ------------------------------------------

@@ -40,9 +40,14 @@ class Vault:
     def __init__(self, master_secret: str) -> None:
         if not master_secret:
             raise ValueError("the master secret must not be empty")
+        self._master_secret = master_secret
         master = master_secret.encode()
         self._aead = AESGCM(_derive(master, b"customerbase/field-encryption/v1"))
         self._index_key = _derive(master, b"customerbase/blind-index/v1")
+
+    def __reduce__(self) -> tuple[type[Vault], tuple[str]]:
+        """Picklable, so that the bulk import can validate and encrypt in worker processes."""
+        return (Vault, (self._master_secret,))
 
     @staticmethod
     def _aad(organization_id: uuid.UUID, field: str) -> bytes:

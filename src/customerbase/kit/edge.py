@@ -78,6 +78,7 @@ class EdgeMiddleware:
         *,
         max_body_bytes: int,
         headers_by_prefix: Sequence[tuple[str, Mapping[str, str]]] = (),
+        body_limits: dict[str, int] | None = None,
     ) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
@@ -87,11 +88,14 @@ class EdgeMiddleware:
             (prefix, [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in h.items()])
             for prefix, h in headers_by_prefix
         ]
+        # Larger limits for the paths (exact) that take a file, such as the bulk import.
+        self.body_limits = body_limits or {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        max_body_bytes = self.body_limits.get(scope["path"], self.max_body_bytes)
         incoming = declared_length = None
         for name, value in scope["headers"]:
             if name == b"x-request-id":
@@ -123,8 +127,8 @@ class EdgeMiddleware:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_body_bytes:
-                    raise _BodyTooLarge(self.max_body_bytes)
+                if received > max_body_bytes:
+                    raise _BodyTooLarge(max_body_bytes)
             return message
 
         async def answer(
@@ -134,12 +138,12 @@ class EdgeMiddleware:
             response = error(status_code, message, body, request_id, headers)
             await response(scope, receive, send_with_id)
 
-        too_large = f"The request body is larger than {self.max_body_bytes} bytes"
+        too_large = f"The request body is larger than {max_body_bytes} bytes"
         try:
             if (
                 declared_length is not None
                 and declared_length.isdigit()
-                and (int(declared_length) > self.max_body_bytes)
+                and (int(declared_length) > max_body_bytes)
             ):
                 await answer(413, too_large, "payload_too_large")
                 return

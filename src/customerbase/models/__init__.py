@@ -3,7 +3,8 @@
 from customerbase.models.api_key import APIKey
 from customerbase.models.base import Base
 from customerbase.models.customer import Customer
+from customerbase.models.customer_import import CustomerImport
 from customerbase.models.identity_block import IdentityBlock
 from customerbase.models.organization import Organization
 
-__all__ = ["APIKey", "Base", "Customer", "IdentityBlock", "Organization"]
+__all__ = ["APIKey", "Base", "Customer", "CustomerImport", "IdentityBlock", "Organization"]
