@@ -19,7 +19,7 @@ import orjson
 
 from customerbase.customers.queries import CustomerQueries
 from customerbase.customers.repository import CustomerFilter, Scope
-from customerbase.customers.schemas import AddressOut, CustomerListParams
+from customerbase.customers.schemas import AddressOut, CustomerListParams, CustomerOut
 from customerbase.customers.serializers import row_to_dict
 from customerbase.customers.service import _list_filter
 from customerbase.kit.crypto import Vault
@@ -56,37 +56,7 @@ def csv_columns() -> list[str]:
     return columns
 
 
-_CUSTOMER_KEYS: tuple[str, ...] = (
-    "id",
-    "organization_id",
-    "environment",
-    "reference",
-    "customer_type",
-    "first_name",
-    "middle_name",
-    "last_name",
-    "full_name",
-    "company_name",
-    "email",
-    "phone_number",
-    "dial_code",
-    "country",
-    "date_of_birth",
-    "gender",
-    "address",
-    "bvn",
-    "nin",
-    "status",
-    "blacklisted",
-    "blacklist_reason",
-    "kyc_tier",
-    "kyc_status",
-    "source",
-    "metadata",
-    "created_at",
-    "updated_at",
-    "archived_at",
-)
+_CUSTOMER_KEYS: tuple[str, ...] = tuple(CustomerOut.model_fields)  # the response's order
 
 
 def _cell(value: Any) -> Any:

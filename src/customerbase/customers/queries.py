@@ -16,6 +16,7 @@ from customerbase.customers.repository import CustomerFilter, Scope
 from customerbase.customers.serializers import RESPONSE_COLUMNS
 from customerbase.kit.fastdb import Connection, FastDB, Row
 from customerbase.kit.search import fold, phone_query_digits, prefix_upper_bound
+from customerbase.models.customer import SEARCH_COLUMNS
 
 _SELECT = f"SELECT {', '.join(RESPONSE_COLUMNS)} FROM customers"
 
@@ -27,19 +28,12 @@ _GET = (
     " ORDER BY CASE WHEN id = $3 THEN 0 WHEN reference = $4 THEN 1 ELSE 2 END LIMIT 1"
 )
 
-_TEXT_COLUMNS = (
-    "search_name",
-    "search_middle",
-    "search_last",
-    "search_company",
-    "search_email",
-    "search_reference",
-)
-_PHONE_COLUMNS = ("search_phone", "search_phone_national")
+_TEXT_COLUMNS = SEARCH_COLUMNS[:-2]  # names, company, email, reference
+_PHONE_COLUMNS = SEARCH_COLUMNS[-2:]  # digits with and without the country code
 
 # An exact count is cheap up to here (an index range of this many entries); beyond it the
 # count says "at least" (`item_count_exact: false`) instead of scanning the whole tenant.
-COUNT_CAP = 10_000
+COUNT_CAP = 1_000
 # Shorter queries match prefixes only (a trigram index needs three characters).
 SUBSTRING_MIN = 3
 

@@ -60,24 +60,13 @@ def search_text_of(
     return SEPARATOR.join(field for field in fields if field) or None
 
 
+_TEXT_FIELDS = ("first_name", "middle_name", "last_name", "company_name", "email", "reference")
+
+
 def refresh_search(customer: Customer) -> None:
     """Recompute the search columns from the customer's current fields."""
-    values = search_values(
-        first_name=customer.first_name,
-        middle_name=customer.middle_name,
-        last_name=customer.last_name,
-        company_name=customer.company_name,
-        email=customer.email,
-        reference=customer.reference,
-        phone_number=customer.phone_number,
-    )
+    fields = {name: getattr(customer, name) for name in _TEXT_FIELDS}
+    values = search_values(**fields, phone_number=customer.phone_number)
+    values["search_text"] = search_text_of(**fields)
     for name, value in values.items():
         setattr(customer, name, value)
-    customer.search_text = search_text_of(
-        first_name=customer.first_name,
-        middle_name=customer.middle_name,
-        last_name=customer.last_name,
-        company_name=customer.company_name,
-        email=customer.email,
-        reference=customer.reference,
-    )

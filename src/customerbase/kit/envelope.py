@@ -66,7 +66,7 @@ class PageMeta(_Doc):
     page: int | None = Field(description="The page number; null in cursor mode")
     take: int
     item_count: int | None = Field(
-        description="How many items match the filters: exact up to 10,000, at least that many "
+        description="How many items match the filters: exact up to 1,000, at least that many "
         "beyond (see item_count_exact); in cursor mode null unless include_count=true"
     )
     item_count_exact: bool | None = Field(
