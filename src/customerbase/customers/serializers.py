@@ -15,62 +15,15 @@ from customerbase.kit.time import isoformat
 from customerbase.models import Customer
 
 
-def full_name(customer: Customer) -> str | None:
-    if customer.customer_type == "business" and customer.company_name:
-        return customer.company_name
-    parts = [customer.first_name, customer.middle_name, customer.last_name]
-    name = " ".join(part for part in parts if part)
-    return name or None
-
-
 def _masked(last4: str | None) -> str | None:
     return f"*******{last4}" if last4 else None
 
 
-def masked_date_of_birth(customer: Customer, vault: Vault) -> str | None:
-    """Only the year of birth is shown: enough to see an age band, not to impersonate."""
-    if customer.date_of_birth_encrypted is None:
-        return None
-    value = vault.decrypt(
-        customer.date_of_birth_encrypted,
-        organization_id=customer.organization_id,
-        field="date_of_birth",
-    )
-    return f"{value[:4]}-**-**"
-
-
 def customer_to_dict(customer: Customer, vault: Vault) -> dict[str, Any]:
-    return {
-        "id": str(customer.id),
-        "organization_id": str(customer.organization_id),
-        "environment": customer.environment,
-        "reference": customer.reference,
-        "customer_type": customer.customer_type,
-        "first_name": customer.first_name,
-        "middle_name": customer.middle_name,
-        "last_name": customer.last_name,
-        "full_name": full_name(customer),
-        "company_name": customer.company_name,
-        "email": customer.email,
-        "phone_number": customer.phone_number,
-        "dial_code": customer.dial_code,
-        "country": customer.country,
-        "date_of_birth": masked_date_of_birth(customer, vault),
-        "gender": customer.gender,
-        "address": customer.address,
-        "bvn": _masked(customer.bvn_last4),
-        "nin": _masked(customer.nin_last4),
-        "status": customer.status,
-        "blacklisted": customer.blacklisted,
-        "blacklist_reason": customer.blacklist_reason,
-        "kyc_tier": customer.kyc_tier,
-        "kyc_status": customer.kyc_status,
-        "source": customer.source,
-        "metadata": customer.metadata_,
-        "created_at": isoformat(customer.created_at),
-        "updated_at": isoformat(customer.updated_at),
-        "archived_at": isoformat(customer.archived_at),
-    }
+    """The customer object from an ORM customer (the write paths): the same rendering as a
+    row of the fast path, so that the two cannot drift apart."""
+    row = {name: getattr(customer, _ATTRIBUTES.get(name, name)) for name in RESPONSE_COLUMNS}
+    return row_to_dict(row, vault, customer.organization_id)
 
 
 # --- From a raw row (the fast path) -------------------------------------------------------
@@ -108,13 +61,19 @@ RESPONSE_COLUMNS = (
 )
 
 
+# Columns whose ORM attribute has another name (`metadata` is reserved by SQLAlchemy).
+_ATTRIBUTES = {"metadata": "metadata_"}
+
+
 def _ts(value: Any) -> str | None:
     return isoformat(decode_timestamp(value))
 
 
 def row_to_dict(row: Row, vault: Vault, organization_id: uuid.UUID) -> dict[str, Any]:
     """The customer object from a row of `RESPONSE_COLUMNS` of the caller's own tenant (the
-    date of birth decrypts under `organization_id`)."""
+    date of birth decrypts under `organization_id`). Identity numbers are masked to their last
+    four digits; only the year of birth is shown: enough to see an age band, not to
+    impersonate."""
     customer_type = row["customer_type"]
     company_name = row["company_name"]
     if customer_type == "business" and company_name:
