@@ -23,6 +23,7 @@ from customerbase.config import Settings
 from customerbase.customers.bulk_endpoints import IMPORTS_PATH, MAX_IMPORT_BYTES
 from customerbase.customers.bulk_endpoints import router as bulk_router
 from customerbase.customers.endpoints import router as customers_router
+from customerbase.dialects import COMPAT_PREFIX, install_dialects
 from customerbase.kit.crypto import Vault, load_or_create_dev_secret
 from customerbase.kit.db import Database, create_database
 from customerbase.kit.edge import EdgeMiddleware
@@ -103,6 +104,7 @@ def create_app(
     )
     app.include_router(bulk_router)  # before /v1/customers/{key}
     app.include_router(customers_router)
+    install_dialects(app)
     _mount_docs(app)
     _document_security(app)
 
@@ -142,6 +144,7 @@ def _document_security(app: FastAPI) -> None:
 EDGE_HEADERS = (
     ("", {"X-Content-Type-Options": "nosniff"}),
     ("/v1", {"Cache-Control": "no-store"}),
+    (COMPAT_PREFIX, {"Cache-Control": "no-store"}),
 )
 
 

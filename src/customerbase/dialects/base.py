@@ -1,0 +1,163 @@
+"""What every provider dialect shares: its prefix, its envelopes, its error shape and status
+codes, and the translation of its field names to and from the canonical ones.
+
+A dialect is a thin translation over the canonical services (`customers.service`): it renames
+the fields of a request, validates them with the canonical request models (so that a dialect
+adds no rule of its own), calls the same service function as `/v1`, and renders the canonical
+customer object in the provider's shape. It stores nothing: a customer created through one
+dialect is the same customer in `/v1` and in every other dialect.
+
+To add a provider, copy `bloc.py` or `bitnob.py`: subclass `Dialect` (prefix, the names of its
+fields, `success` and `failure` envelopes, status codes it answers differently), write its
+serializer from the canonical customer dict, and add its router in `dialects/__init__.py`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, ClassVar, TypeVar
+
+from fastapi import APIRouter, FastAPI, Request
+from pydantic import BaseModel, ValidationError
+from starlette.responses import Response
+
+from customerbase.kit.edge import request_id_of
+from customerbase.kit.envelope import OrjsonResponse
+from customerbase.kit.errors import FieldError, ValidationFailed
+from customerbase.kit.handlers import field_errors, register_error_renderer
+from customerbase.kit.routing import JsonRoute
+
+M = TypeVar("M", bound=BaseModel)
+
+NOT_ALLOWED = "is not allowed here"
+
+
+class DialectValidationFailed(ValidationFailed):
+    """A 422 whose fields already carry the dialect's names (no translation on the way out)."""
+
+
+def _scalar_as_text(value: Any) -> Any:
+    """A number where the provider's clients may send one for a text field (a phone number, a
+    dial code): its digits. Booleans stay as they are, to be refused as such."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    return value
+
+
+class Dialect:
+    """One provider's conventions. Subclasses set the class attributes and the envelopes."""
+
+    name: ClassVar[str]
+    prefix: ClassVar[str]
+    # canonical field name -> the provider's name for it, for the errors of the services
+    field_names: ClassVar[Mapping[str, str]] = {}
+    # canonical status -> the provider's (e.g. Bloc answers bad input with 400)
+    status_codes: ClassVar[Mapping[int, int]] = {}
+    # the provider's fields whose clients may send numbers for text
+    numeric_text_fields: ClassVar[frozenset[str]] = frozenset()
+
+    # --- Envelopes ------------------------------------------------------------------------
+
+    def success(
+        self,
+        data: Any,
+        message: str,
+        *,
+        status_code: int = 200,
+        meta: dict[str, Any] | None = None,
+    ) -> OrjsonResponse:
+        raise NotImplementedError
+
+    def failure_body(self, status_code: int, message: str, error: dict[str, Any]) -> dict[str, Any]:
+        """The error envelope; `error` is the canonical error object (type, fields,
+        request_id, ...), kept for diagnosis under a key the provider's clients ignore."""
+        raise NotImplementedError
+
+    # --- Errors -----------------------------------------------------------------------------
+
+    def field_name(self, canonical: str) -> str:
+        """The provider's name for a canonical field path (`address.street`: first segment)."""
+        if canonical in self.field_names:
+            return self.field_names[canonical]
+        head, dot, rest = canonical.partition(".")
+        if dot and head in self.field_names:
+            return f"{self.field_names[head]}.{rest}"
+        return canonical
+
+    def render_error(
+        self,
+        request: Request,
+        status_code: int,
+        message: str,
+        body: dict[str, Any],
+        headers: dict[str, str] | None,
+        exc: Exception,
+    ) -> Response:
+        fields = body.get("fields") or []
+        if fields and not isinstance(exc, DialectValidationFailed):
+            fields = [
+                {"field": self.field_name(item["field"]), "message": item["message"]}
+                for item in fields
+            ]
+            if body.get("type") == "validation_error":
+                message = "; ".join(f"{f['field']}: {f['message']}" for f in fields)
+        error = {**body, "fields": fields, "request_id": request_id_of(request.scope)}
+        status = self.status_codes.get(status_code, status_code)
+        return OrjsonResponse(
+            self.failure_body(status, message, error), status_code=status, headers=headers
+        )
+
+    # --- Requests ---------------------------------------------------------------------------
+
+    def parse(
+        self,
+        model: type[M],
+        values: Mapping[str, Any],
+        accepted: Mapping[str, str],
+        *,
+        defaults: Mapping[str, Any] | None = None,
+    ) -> M:
+        """Validate the provider's `values` with a canonical model. `accepted` maps each field
+        the dialect takes to its canonical name; any other field is refused (422 naming it).
+        Errors name the provider's fields."""
+        canonical: dict[str, Any] = dict(defaults or {})
+        unknown: list[FieldError] = []
+        for key, value in values.items():
+            name = accepted.get(key)
+            if name is None:
+                unknown.append(FieldError(key, NOT_ALLOWED))
+            else:
+                canonical[name] = (
+                    _scalar_as_text(value) if key in self.numeric_text_fields else value
+                )
+        names = {canonical_name: key for key, canonical_name in accepted.items()}
+        errors: list[FieldError] = []
+        result: M | None = None
+        try:
+            result = model.model_validate(canonical)
+        except ValidationError as exc:
+            for item in field_errors(exc.errors()):
+                head, dot, rest = item.field.partition(".")
+                name = names.get(item.field) or (
+                    f"{names[head]}.{rest}" if dot and head in names else item.field
+                )
+                errors.append(FieldError(name, item.message))
+        if unknown or errors or result is None:
+            raise DialectValidationFailed.for_fields(unknown + errors)
+        return result
+
+    # --- Mounting -------------------------------------------------------------------------
+
+    def router(self) -> APIRouter:
+        """Under the provider's prefix; out of the OpenAPI document, whose reference for these
+        paths is the provider's own documentation."""
+        return APIRouter(
+            prefix=self.prefix,
+            route_class=JsonRoute,
+            include_in_schema=False,
+            tags=[f"{self.name} dialect"],
+        )
+
+    def install(self, app: FastAPI, router: APIRouter) -> None:
+        app.include_router(router)
+        register_error_renderer(app, self.prefix, self.render_error)
