@@ -30,6 +30,7 @@ from customerbase.kit.routing import JsonRoute
 M = TypeVar("M", bound=BaseModel)
 
 NOT_ALLOWED = "is not allowed here"
+_UNKNOWN = "\x00unknown"
 
 
 class DialectValidationFailed(ValidationFailed):
@@ -130,6 +131,10 @@ class Dialect:
                 canonical[name] = (
                     _scalar_as_text(value) if key in self.numeric_text_fields else value
                 )
+        if unknown:
+            # An extra key the canonical model refuses, so that it also names every other
+            # fault of the body (such as the names a customer's type requires) at once.
+            canonical[_UNKNOWN] = None
         names = {canonical_name: key for key, canonical_name in accepted.items()}
         errors: list[FieldError] = []
         result: M | None = None
@@ -137,6 +142,8 @@ class Dialect:
             result = model.model_validate(canonical)
         except ValidationError as exc:
             for item in field_errors(exc.errors()):
+                if item.field == _UNKNOWN:
+                    continue
                 head, dot, rest = item.field.partition(".")
                 name = names.get(item.field) or (
                     f"{names[head]}.{rest}" if dot and head in names else item.field
