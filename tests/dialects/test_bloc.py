@@ -358,3 +358,43 @@ async def test_a_customer_of_another_organization_does_not_exist_for_you(
     other = await make_org(database, "Other Fintech")
     response = await app_client.get(f"{BASE}/customers/{created['id']}", headers=other.auth("test"))
     assert response.status_code == 404
+
+
+# Bloc's create and update examples as each language sends them (Ruby and PHP as the literal
+# JSON text of the page, curl and Python as objects), the email placeholder filled.
+SEED_CREATE_TEXTS = {
+    "ruby": '{"email":"ayo@example.com","phone_number":"08012345678","first_name":"Ayo",'
+    '"bvn":"00000000000","last_name":"Oladeji","customer_type":"Personal"}',
+    "php": '{"email":"ayo@example.com","phone_number":"08012345678","first_name":"Ayo",'
+    '"bvn":"00000000000","last_name":"Oladeji","customer_type":"Personal"}',
+    "curl": '{\n"email": "ayo@example.com",\n"phone_number": "08012345678",\n'
+    '"bvn": "00000000000",\n"first_name": "Ayo",\n"last_name": "Oladeji",\n'
+    '"customer_type": "Personal"\n}\n',
+}
+
+
+@pytest.mark.parametrize("language", sorted(SEED_CREATE_TEXTS))
+async def test_every_language_of_the_create_example_creates_the_customer(
+    client: httpx.AsyncClient, language: str
+) -> None:
+    response = await client.post(
+        f"{BASE}/customers",
+        content=SEED_CREATE_TEXTS[language],
+        headers={"accept": "application/json", "content-type": "application/json"},
+    )
+    assert response.status_code == 201, response.text
+    data = response.json()["data"]
+    assert list(data) == CREATE_FIELDS
+    assert (data["full_name"], data["phone_number"], data["customer_type"]) == (
+        "Oladeji Ayo",
+        "08012345678",
+        "personal",
+    )
+
+    update = await client.put(
+        f"{BASE}/customers/{data['id']}",
+        content='{"email":"ayo.updated@example.com"}',
+        headers={"accept": "application/json", "content-type": "application/json"},
+    )
+    assert update.status_code == 200, update.text
+    assert update.json()["data"]["email"] == "ayo.updated@example.com"
