@@ -112,3 +112,37 @@ async def test_changes_through_one_dialect_show_in_the_others(client: httpx.Asyn
     assert [c["id"] for c in listed["data"]] == [customer_id]
     canonical_list = (await client.get("/v1/customers", params={"take": 5})).json()
     assert [c["id"] for c in canonical_list["data"]] == [customer_id]
+
+
+async def test_writes_through_the_dialects_record_their_events_and_history(
+    client: httpx.AsyncClient,
+) -> None:
+    created = await client.post(
+        f"{BLOC}/customers",
+        json={
+            "email": "ayo@example.com",
+            "phone_number": "08012345678",
+            "first_name": "Ayo",
+            "last_name": "Oladeji",
+        },
+    )
+    customer_id = created.json()["data"]["id"]
+    await client.put(f"{BLOC}/customers/{customer_id}", json={"first_name": "Tunde"})
+    await client.put(f"{BLOC}/customers/{customer_id}/archive")
+    await client.put(f"{BLOC}/customers/{customer_id}/unarchive")
+    await client.post(f"{BITNOB}/customers/{customer_id}/blacklist", json={"blacklist": True})
+    await client.put(f"{BITNOB}/customers/{customer_id}", json={"lastName": "Bello"})
+
+    history = await client.get(f"/v1/customers/{customer_id}/history")
+    assert history.status_code == 200, history.text
+    actions = [entry["action"] for entry in reversed(history.json()["data"])]
+    assert actions == [
+        "customer.created",
+        "customer.updated",
+        "customer.archived",
+        "customer.unarchived",
+        "customer.blacklisted",
+        "customer.updated",
+    ]
+    events = (await client.get("/v1/events")).json()["data"]
+    assert len(events) == 6

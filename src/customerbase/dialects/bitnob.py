@@ -197,7 +197,7 @@ async def blacklist_customer(
 ) -> OrjsonResponse:
     """Blacklist a customer with `{"blacklist": true}`, or lift it with `false` (Bitnob)."""
     data = BITNOB.parse(BlacklistRequest, body, BLACKLIST_FIELDS)
-    customer = await service.set_blacklist(session, tenant, customer_id, data)
+    customer = await service.set_blacklist(session, vault, tenant, customer_id, data)
     message = (
         "Customer blacklisted successfully" if data.blacklist else "Customer removed from blacklist"
     )

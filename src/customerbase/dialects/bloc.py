@@ -251,7 +251,7 @@ async def update_customer(
 async def _archive(
     customer_id: str, tenant: TenantDep, session: WriteSessionDep, vault: VaultDep
 ) -> OrjsonResponse:
-    customer = await service.archive_customer(session, tenant, customer_id)
+    customer = await service.archive_customer(session, vault, tenant, customer_id)
     return BLOC.success(
         bloc_customer(customer_to_dict(customer, vault)), "Customer archived successfully"
     )
@@ -260,7 +260,7 @@ async def _archive(
 async def _unarchive(
     customer_id: str, tenant: TenantDep, session: WriteSessionDep, vault: VaultDep
 ) -> OrjsonResponse:
-    customer = await service.unarchive_customer(session, tenant, customer_id)
+    customer = await service.unarchive_customer(session, vault, tenant, customer_id)
     return BLOC.success(
         bloc_customer(customer_to_dict(customer, vault)), "Customer unarchived successfully"
     )
