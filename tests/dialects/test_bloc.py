@@ -398,3 +398,13 @@ async def test_every_language_of_the_create_example_creates_the_customer(
     )
     assert update.status_code == 200, update.text
     assert update.json()["data"]["email"] == "ayo.updated@example.com"
+
+
+async def test_paths_beside_the_prefix_keep_the_canonical_envelope(
+    client: httpx.AsyncClient,
+) -> None:
+    response = await client.get("/compat/bloc/v1x/customers")
+    assert response.status_code == 404
+    assert list(response.json()) == ["success", "message", "error"]
+    canonical = await client.get("/v1/customers/nobody@example.com")
+    assert list(canonical.json()) == ["success", "message", "error"]

@@ -37,6 +37,17 @@ class DialectValidationFailed(ValidationFailed):
     """A 422 whose fields already carry the dialect's names (no translation on the way out)."""
 
 
+def renamed(field: str, names: Mapping[str, str]) -> str:
+    """`field` (a dotted path) under the names of `names`; a nested path renames its first
+    segment (`address.street`); a name `names` lacks stays as it is."""
+    if field in names:
+        return names[field]
+    head, dot, rest = field.partition(".")
+    if dot and head in names:
+        return f"{names[head]}.{rest}"
+    return field
+
+
 def _scalar_as_text(value: Any) -> Any:
     """A number where the provider's clients may send one for a text field (a phone number, a
     dial code): its digits. Booleans stay as they are, to be refused as such."""
@@ -77,13 +88,8 @@ class Dialect:
     # --- Errors -----------------------------------------------------------------------------
 
     def field_name(self, canonical: str) -> str:
-        """The provider's name for a canonical field path (`address.street`: first segment)."""
-        if canonical in self.field_names:
-            return self.field_names[canonical]
-        head, dot, rest = canonical.partition(".")
-        if dot and head in self.field_names:
-            return f"{self.field_names[head]}.{rest}"
-        return canonical
+        """The provider's name for a canonical field path."""
+        return renamed(canonical, self.field_names)
 
     def render_error(
         self,
@@ -144,11 +150,7 @@ class Dialect:
             for item in field_errors(exc.errors()):
                 if item.field == _UNKNOWN:
                     continue
-                head, dot, rest = item.field.partition(".")
-                name = names.get(item.field) or (
-                    f"{names[head]}.{rest}" if dot and head in names else item.field
-                )
-                errors.append(FieldError(name, item.message))
+                errors.append(FieldError(renamed(item.field, names), item.message))
         if unknown or errors or result is None:
             raise DialectValidationFailed.for_fields(unknown + errors)
         return result
