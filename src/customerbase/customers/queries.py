@@ -45,6 +45,15 @@ class CustomerQueries:
         self.scope = scope
         self._scope_args = (db.uuid(scope.organization_id), scope.environment)
 
+    @staticmethod
+    def get_statement(
+        db: FastDB, key: str, customer_id: uuid.UUID | None
+    ) -> tuple[str, tuple[Any, ...]]:
+        """The look-up by id, reference or email as SQL and its arguments after the scope's
+        (`$1`, `$2`), for a caller that supplies the scope itself (`authenticated_read`)."""
+        email = key.strip().lower() if "@" in key else None
+        return _GET, (db.uuid(customer_id) if customer_id is not None else None, key, email)
+
     async def get(self, key: str, customer_id: uuid.UUID | None) -> Row | None:
         email = key.strip().lower() if "@" in key else None
         return await self.connection.fetchrow(

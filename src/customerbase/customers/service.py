@@ -68,7 +68,7 @@ class CustomerStateConflict(Conflict):
     """The customer's status does not allow this change."""
 
 
-def _not_found(key: str) -> CustomerNotFound:
+def not_found(key: str) -> CustomerNotFound:
     return CustomerNotFound(
         f"No customer found for {key!r}" if len(key) <= 100 else "No customer found"
     )
@@ -80,11 +80,11 @@ def _not_found(key: str) -> CustomerNotFound:
 async def get_customer(db: FastDB, connection: Connection, tenant: Tenant, key: str) -> Row:
     """By id, then by reference, then by email (Bitnob's lookup), in one statement."""
     if "\x00" in key:  # no key holds NUL (PostgreSQL text cannot): never ask the database
-        raise _not_found(key)
+        raise not_found(key)
     queries = CustomerQueries(db, connection, _scope(tenant))
     row = await queries.get(key, parse_uuid(key))
     if row is None:
-        raise _not_found(key)
+        raise not_found(key)
     return row
 
 
@@ -93,7 +93,7 @@ async def _lock_for_change(repository: CustomerRepository, key: str) -> Customer
     customer_id = parse_uuid(key)
     customer = await repository.get_by_id(customer_id, for_update=True) if customer_id else None
     if customer is None:
-        raise _not_found(key)
+        raise not_found(key)
     return customer
 
 
