@@ -206,7 +206,9 @@ async def list_customers(
     filters = _list_filter(params)
     take = params.take
     counted = not cursor_mode or params.include_count
-    total, exact = await queries.count(filters) if counted else (None, True)
+    total: int | None
+    if cursor_mode:
+        total, exact = await queries.count(filters) if counted else (None, True)
 
     if params.starting_after:
         rows = await queries.after(
@@ -221,7 +223,9 @@ async def list_customers(
         has_previous, has_next = len(rows) > take, True
         items = rows[-take:] if has_previous else rows
     else:
-        rows = await queries.page(filters, offset=(params.page - 1) * take, limit=take + 1)
+        total, exact, rows = await queries.count_and_page(
+            filters, offset=(params.page - 1) * take, limit=take + 1
+        )
         has_next, has_previous = len(rows) > take, params.page > 1
         items = rows[:take]
 
