@@ -21,11 +21,17 @@ from fastapi import APIRouter, FastAPI, Request
 from pydantic import BaseModel, ValidationError
 from starlette.responses import Response
 
+from customerbase.customers import service
+from customerbase.customers.queries import CustomerQueries
+from customerbase.customers.serializers import row_to_dict
+from customerbase.kit.db import Database
 from customerbase.kit.edge import request_id_of
 from customerbase.kit.envelope import OrjsonResponse
 from customerbase.kit.errors import FieldError, ValidationFailed
 from customerbase.kit.handlers import field_errors, register_error_renderer
+from customerbase.kit.ids import parse_uuid
 from customerbase.kit.routing import JsonRoute
+from customerbase.organizations.auth import authenticate_request, authenticated_read
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -35,6 +41,21 @@ _UNKNOWN = "\x00unknown"
 
 class DialectValidationFailed(ValidationFailed):
     """A 422 whose fields already carry the dialect's names (no translation on the way out)."""
+
+
+async def read_customer(request: Request, key: str) -> dict[str, Any]:
+    """The canonical customer object for `key` (id, reference or email) as `GET /v1/customers/
+    {key}` reads it: the key check folded into the read (one round trip on PostgreSQL)."""
+    database: Database = request.app.state.database
+    async with database.fast.connection() as connection:
+        if "\x00" in key:  # no key holds NUL (PostgreSQL text cannot): never ask the database
+            await authenticate_request(request, connection)
+            raise service.not_found(key)
+        sql, args = CustomerQueries.get_statement(database.fast, key, parse_uuid(key))
+        tenant, row = await authenticated_read(request, database.fast, connection, sql, *args)
+    if row is None:
+        raise service.not_found(key)
+    return row_to_dict(row, request.app.state.vault, tenant.organization_id)
 
 
 def renamed(field: str, names: Mapping[str, str]) -> str:

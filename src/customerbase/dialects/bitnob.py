@@ -22,7 +22,7 @@ from customerbase.customers.schemas import (
     CustomerUpdate,
 )
 from customerbase.customers.serializers import customer_to_dict, row_to_dict
-from customerbase.dialects.base import Dialect
+from customerbase.dialects.base import Dialect, read_customer
 from customerbase.kit.crypto import Vault
 from customerbase.kit.db import Database
 from customerbase.kit.dependencies import VaultDep, WriteSessionDep
@@ -162,11 +162,7 @@ async def list_customers(request: Request) -> OrjsonResponse:
 @router.get("/customers/{key}")
 async def get_customer(key: str, request: Request) -> OrjsonResponse:
     """A customer by id, reference or email (Bitnob)."""
-    database: Database = request.app.state.database
-    async with database.fast.connection() as connection:
-        tenant = await authenticate_request(request, connection)
-        row = await service.get_customer(database.fast, connection, tenant, key)
-    customer = row_to_dict(row, request.app.state.vault, tenant.organization_id)
+    customer = await read_customer(request, key)
     return BITNOB.success(bitnob_customer(customer), "Customer retrieved successfully")
 
 

@@ -20,7 +20,7 @@ from fastapi import APIRouter, Body, FastAPI, Request
 from customerbase.customers import service
 from customerbase.customers.schemas import CustomerCreate, CustomerListParams, CustomerUpdate
 from customerbase.customers.serializers import customer_to_dict, row_to_dict
-from customerbase.dialects.base import Dialect
+from customerbase.dialects.base import Dialect, read_customer
 from customerbase.kit.crypto import Vault
 from customerbase.kit.db import Database
 from customerbase.kit.dependencies import VaultDep, WriteSessionDep
@@ -224,11 +224,7 @@ async def list_customers(request: Request) -> OrjsonResponse:
 @router.get("/customers/{customer_id}")
 async def get_customer(customer_id: str, request: Request) -> OrjsonResponse:
     """A customer by id (Bloc); a reference or an email finds it too, as in /v1."""
-    database: Database = request.app.state.database
-    async with database.fast.connection() as connection:
-        tenant = await authenticate_request(request, connection)
-        row = await service.get_customer(database.fast, connection, tenant, customer_id)
-    customer = row_to_dict(row, request.app.state.vault, tenant.organization_id)
+    customer = await read_customer(request, customer_id)
     return BLOC.success(bloc_customer(customer), "customer")
 
 
