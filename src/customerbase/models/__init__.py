@@ -4,7 +4,16 @@ from customerbase.models.api_key import APIKey
 from customerbase.models.base import Base
 from customerbase.models.customer import Customer
 from customerbase.models.customer_import import CustomerImport
+from customerbase.models.idempotency_key import IdempotencyKey
 from customerbase.models.identity_block import IdentityBlock
 from customerbase.models.organization import Organization
 
-__all__ = ["APIKey", "Base", "Customer", "CustomerImport", "IdentityBlock", "Organization"]
+__all__ = [
+    "APIKey",
+    "Base",
+    "Customer",
+    "CustomerImport",
+    "IdempotencyKey",
+    "IdentityBlock",
+    "Organization",
+]

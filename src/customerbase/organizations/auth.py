@@ -7,6 +7,7 @@ built), so nothing here runs per request only to document them.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable
 from typing import Annotated, Any
 
@@ -14,6 +15,7 @@ from fastapi import Depends, Request
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute, iter_route_contexts
 from starlette.routing import BaseRoute
+from starlette.types import Scope
 
 from customerbase.kit.db import Database
 from customerbase.kit.dependencies import get_database
@@ -88,8 +90,21 @@ def credentials(request: Request) -> tuple[str, str | None, str | None]:
     )
 
 
+# Where a middleware that had to authenticate first (the idempotency layer) leaves the tenant,
+# so that the endpoint does not look the key up a second time in the same request.
+AUTHENTICATED_TENANT = "customerbase.tenant"
+
+
+def _authenticated(request: Request) -> Tenant | None:
+    state = request.scope.get("state")
+    return state.get(AUTHENTICATED_TENANT) if state else None
+
+
 async def authenticate_request(request: Request, connection: Connection) -> Tenant:
     """The caller's tenant, checked on the request's own raw connection (one statement)."""
+    known = _authenticated(request)
+    if known is not None:
+        return known
     secret, client_id, beside_bearer = credentials(request)
     tenant = await authenticate_fast(connection, secret, client_id=client_id)
     if beside_bearer and beside_bearer.strip().lower() != str(tenant.organization_id):
@@ -103,11 +118,27 @@ async def authenticate_request(request: Request, connection: Connection) -> Tena
 async def get_tenant(
     request: Request, database: Annotated[Database, Depends(get_database)]
 ) -> Tenant:
+    known = _authenticated(request)
+    if known is not None:
+        return known
     async with database.fast.connection() as connection:
         return await authenticate_request(request, connection)
 
 
 TenantDep = Annotated[Tenant, Depends(get_tenant)]
+
+
+async def idempotency_scope(scope: Scope, connection: Connection) -> tuple[uuid.UUID, str] | None:
+    """The organization and environment an `Idempotency-Key` belongs to: the request's own
+    tenant, authenticated exactly as the endpoint would (and then left for it). None when the
+    credentials fail: the request then runs as usual and gets its 401."""
+    request = Request(scope)
+    try:
+        tenant = await authenticate_request(request, connection)
+    except AuthenticationFailed:
+        return None
+    scope.setdefault("state", {})[AUTHENTICATED_TENANT] = tenant
+    return tenant.organization_id, tenant.environment
 
 
 def _needs_tenant(dependant: Dependant) -> bool:
