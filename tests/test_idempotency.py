@@ -8,6 +8,7 @@ import asyncio
 import json
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -24,6 +25,7 @@ from customerbase.kit.envelope import OrjsonResponse, ok
 from customerbase.kit.idempotency_store import IdempotencyStore
 from customerbase.organizations import auth
 from tests import factories
+from tests.cli_support import cli_env, run_cli
 from tests.conftest import Org, make_org
 
 BOUND = 30  # seconds: no test step may take longer
@@ -577,3 +579,18 @@ async def test_a_request_without_a_key_stores_nothing(
     assert created.status_code == 201
     assert await client.post(f"/v1/customers/{created.json()['data']['id']}/archive")
     assert await stored_keys(database) == 0
+
+
+async def test_the_purge_command_deletes_the_expired_keys(
+    tmp_path: Path, database: Database, database_url: str, org: Org
+) -> None:
+    store = IdempotencyStore(database)
+    day_ago = datetime.now(UTC) - timedelta(hours=24, minutes=1)
+    await store.claim(org.id, "test", "old", "0" * 64, None, day_ago)
+    await store.claim(org.id, "test", "new", "0" * 64, None, datetime.now(UTC))
+
+    result = await run_cli(cli_env(tmp_path / "data", database_url), "idempotency", "purge")
+
+    assert result.code == 0, result.err
+    assert json.loads(result.out) == {"purged": 1}
+    assert await scalar(database, "SELECT key FROM idempotency_keys") == "new"
