@@ -74,9 +74,8 @@ _SPOOL_CHUNK = 64 * 1024
 # Statuses answered without running the request, or transient: the key is freed instead.
 NOT_STORED = frozenset({400, 401, 403, 408, 413, 415, 422, 425, 429, 431})
 # Response headers that describe one transmission, not the answer.
-_NOT_REPLAYED = frozenset(
-    {b"content-length", b"date", b"server", b"set-cookie", b"connection", b"transfer-encoding"}
-)
+# (content-length stays: the body replayed is the same, byte for byte.)
+_NOT_REPLAYED = frozenset({b"date", b"server", b"set-cookie", b"connection", b"transfer-encoding"})
 
 log = logging.getLogger("customerbase.idempotency")
 
@@ -220,11 +219,7 @@ async def _answer_error(scope: Scope, receive: Receive, send: Send, exc: Custome
 
 async def _replay(send: Send, stored: StoredKey) -> None:
     assert stored.status_code is not None
-    headers = [
-        *stored.headers,
-        (b"content-length", str(len(stored.body)).encode("latin-1")),
-        (b"idempotent-replayed", b"true"),
-    ]
+    headers = [*stored.headers, (b"idempotent-replayed", b"true")]
     if stored.request_id:
         headers.append((b"original-request-id", stored.request_id.encode("latin-1")))
     await send({"type": "http.response.start", "status": stored.status_code, "headers": headers})
