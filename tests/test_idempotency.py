@@ -25,8 +25,8 @@ from customerbase.kit.envelope import OrjsonResponse, ok
 from customerbase.kit.idempotency_store import IdempotencyStore
 from customerbase.organizations import auth
 from tests import factories
-from tests.cli_support import cli_env, run_cli
-from tests.conftest import Org, make_org
+from tests.cli_support import Server, cli_env, run_cli
+from tests.conftest import TEST_SECRET, Org, make_org
 
 BOUND = 30  # seconds: no test step may take longer
 
@@ -594,3 +594,44 @@ async def test_the_purge_command_deletes_the_expired_keys(
     assert result.code == 0, result.err
     assert json.loads(result.out) == {"purged": 1}
     assert await scalar(database, "SELECT key FROM idempotency_keys") == "new"
+
+
+@pytest.mark.e2e
+async def test_100_concurrent_retries_across_two_server_processes_create_one_customer(
+    tmp_path: Path, database: Database, database_url: str, org: Org
+) -> None:
+    env = cli_env(tmp_path / "data", database_url, CUSTOMERBASE_SECRET_KEY=TEST_SECRET)
+    servers = [Server(env, tmp_path / f"server-{n}.log") for n in range(2)]
+    payload = factories.individual(reference="across-processes")
+    headers = {**org.auth(), **key("across-processes")}
+    try:
+        for server in servers:
+            await server.start()
+        async with httpx.AsyncClient(
+            timeout=BOUND, limits=httpx.Limits(max_connections=200)
+        ) as client:
+            responses = await asyncio.wait_for(
+                asyncio.gather(
+                    *(
+                        client.post(
+                            f"{servers[n % 2].base_url}/v1/customers", json=payload, headers=headers
+                        )
+                        for n in range(100)
+                    )
+                ),
+                BOUND * 2,
+            )
+    finally:
+        for server in servers:
+            await server.stop()
+
+    # The servers wait WAIT_SECONDS (5 s) for the first answer: on a loaded machine a waiter
+    # may give up first, with the 409 that tells it to retry. Every answer that is not that
+    # 409 is the one 201, and there is one customer.
+    created = [r for r in responses if r.status_code == 201]
+    busy = [r for r in responses if r.status_code != 201]
+    assert {r.json()["error"]["type"] for r in busy} <= {"idempotency_key_in_progress"}
+    assert len(created) >= 1
+    assert len({r.content for r in created}) == 1
+    assert [r.headers.get("idempotent-replayed") for r in created].count(None) == 1
+    assert await customers(database) == 1
