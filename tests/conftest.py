@@ -36,6 +36,8 @@ POSTGRES_URL = os.environ.get(
 REQUIRE_POSTGRES = os.environ.get("CUSTOMERBASE_TEST_REQUIRE_POSTGRES") == "1"
 TABLES = (
     "idempotency_keys",
+    "audit_entries",
+    "events",
     "customer_imports",
     "identity_blocks",
     "customers",

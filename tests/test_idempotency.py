@@ -635,3 +635,28 @@ async def test_100_concurrent_retries_across_two_server_processes_create_one_cus
     assert len({r.content for r in created}) == 1
     assert [r.headers.get("idempotent-replayed") for r in created].count(None) == 1
     assert await customers(database) == 1
+
+
+async def test_a_replay_records_no_second_event_and_history_names_the_first_request(
+    client: httpx.AsyncClient,
+) -> None:
+    payload = factories.individual()
+    created = await client.post(
+        "/v1/customers", json=payload, headers={**key("c"), "X-Request-ID": "req-first-create"}
+    )
+    customer_id = created.json()["data"]["id"]
+    url = f"/v1/customers/{customer_id}"
+    patch = {"first_name": "Tunde"}
+    await client.patch(url, json=patch, headers={**key("u"), "X-Request-ID": "req-first-patch"})
+    for _ in range(3):
+        assert (
+            await client.post("/v1/customers", json=payload, headers=key("c"))
+        ).status_code == 201
+        assert (await client.patch(url, json=patch, headers=key("u"))).status_code == 200
+
+    history = (await client.get(f"{url}/history")).json()["data"]
+    assert [entry["action"] for entry in history] == ["customer.updated", "customer.created"]
+    assert [entry["request_id"] for entry in history] == ["req-first-patch", "req-first-create"]
+    assert {entry["actor"]["type"] for entry in history} == {"api_key"}
+    events = (await client.get("/v1/events", params={"customer": customer_id})).json()["data"]
+    assert [event["type"] for event in events] == ["customer.updated", "customer.created"]

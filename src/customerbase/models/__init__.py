@@ -1,18 +1,22 @@
 """SQLAlchemy models, one module per table. Importing this package registers them all."""
 
 from customerbase.models.api_key import APIKey
+from customerbase.models.audit_entry import AuditEntry
 from customerbase.models.base import Base
 from customerbase.models.customer import Customer
 from customerbase.models.customer_import import CustomerImport
+from customerbase.models.event import Event
 from customerbase.models.idempotency_key import IdempotencyKey
 from customerbase.models.identity_block import IdentityBlock
 from customerbase.models.organization import Organization
 
 __all__ = [
     "APIKey",
+    "AuditEntry",
     "Base",
     "Customer",
     "CustomerImport",
+    "Event",
     "IdempotencyKey",
     "IdentityBlock",
     "Organization",
