@@ -660,3 +660,35 @@ async def test_a_replay_records_no_second_event_and_history_names_the_first_requ
     assert {entry["actor"]["type"] for entry in history} == {"api_key"}
     events = (await client.get("/v1/events", params={"customer": customer_id})).json()["data"]
     assert [event["type"] for event in events] == ["customer.updated", "customer.created"]
+
+
+async def test_a_read_inside_an_idempotent_request_reuses_the_authenticated_tenant(
+    database: Database, org: Org, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A write route that reads with `authenticated_read` does not look the key up again."""
+    scope = {"type": "http", "method": "POST", "path": "/v1/x", "headers": [], "state": {}}
+    async with database.fast.connection() as connection:
+        resolved = await auth.idempotency_scope(
+            {**scope, "headers": [(b"authorization", f"Bearer {org.test_key}".encode())]},
+            connection,
+        )
+    assert resolved == (org.id, "test")
+
+    async def no_lookup(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("the key was looked up twice")
+
+    monkeypatch.setattr(auth, "authenticate_fast", no_lookup)
+    monkeypatch.setattr(auth, "authenticate_and_read", no_lookup)
+    tenant = auth.Tenant(org.id, "test", org.id)
+    request = auth.Request({**scope, "state": {auth.AUTHENTICATED_TENANT: tenant}})
+    async with database.fast.connection() as connection:
+        found, row = await auth.authenticated_read(
+            request,
+            database.fast,
+            connection,
+            "SELECT count(*) AS n FROM api_keys WHERE organization_id = $1 AND environment = $2",
+        )
+        assert await auth.authenticate_request(request, connection) is tenant
+    assert found is tenant
+    assert row is not None
+    assert row["n"] == 1
