@@ -31,7 +31,8 @@ from customerbase.kit.edge import EdgeMiddleware
 from customerbase.kit.envelope import OrjsonResponse, ok
 from customerbase.kit.errors import ServiceUnavailable
 from customerbase.kit.handlers import install_error_handlers
-from customerbase.organizations.auth import declare_security
+from customerbase.kit.idempotency import IdempotencyMiddleware
+from customerbase.organizations.auth import declare_security, idempotency_scope
 
 DESCRIPTION = """\
 Customer management for fintech and banking-as-a-service platforms: onboard individual and
@@ -41,6 +42,10 @@ them, archive, blacklist and erase them.
 Authenticate with `Authorization: Bearer sk_test_...` (or the `client-id` + `api-key` headers).
 Every response is `{"success", "message", "data"}`; errors carry `error.type`, `error.fields`
 and `error.request_id`.
+
+Send an `Idempotency-Key` header (up to 255 characters) with any POST, PUT, PATCH or DELETE to
+retry it safely: the same key and request within 24 hours replays the first answer, with
+`Idempotent-Replayed: true`.
 """
 
 
@@ -97,6 +102,12 @@ def create_app(
     app.state.vault = vault
     app.state.database = database
     install_error_handlers(app)
+    # Inside the edge (added first): its answers and replays get the request id and headers.
+    app.add_middleware(
+        IdempotencyMiddleware,
+        resolve_scope=idempotency_scope,
+        spool_dir=settings.data_dir / "imports",
+    )
     app.add_middleware(
         EdgeMiddleware,
         max_body_bytes=MAX_BODY_BYTES,
