@@ -6,5 +6,18 @@ from customerbase.models.customer import Customer
 from customerbase.models.customer_import import CustomerImport
 from customerbase.models.identity_block import IdentityBlock
 from customerbase.models.organization import Organization
+from customerbase.models.watchlist import Watchlist
+from customerbase.models.watchlist_alias import WatchlistAlias
+from customerbase.models.watchlist_entry import WatchlistEntry
 
-__all__ = ["APIKey", "Base", "Customer", "CustomerImport", "IdentityBlock", "Organization"]
+__all__ = [
+    "APIKey",
+    "Base",
+    "Customer",
+    "CustomerImport",
+    "IdentityBlock",
+    "Organization",
+    "Watchlist",
+    "WatchlistAlias",
+    "WatchlistEntry",
+]
