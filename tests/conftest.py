@@ -34,7 +34,15 @@ POSTGRES_URL = os.environ.get(
     "CUSTOMERBASE_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
 )
 REQUIRE_POSTGRES = os.environ.get("CUSTOMERBASE_TEST_REQUIRE_POSTGRES") == "1"
-TABLES = ("customer_imports", "identity_blocks", "customers", "api_keys", "organizations")
+TABLES = (
+    "audit_entries",
+    "events",
+    "customer_imports",
+    "identity_blocks",
+    "customers",
+    "api_keys",
+    "organizations",
+)
 
 os.environ.setdefault("CUSTOMERBASE_SECRET_KEY", TEST_SECRET)
 

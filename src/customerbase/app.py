@@ -23,6 +23,7 @@ from customerbase.config import Settings
 from customerbase.customers.bulk_endpoints import IMPORTS_PATH, MAX_IMPORT_BYTES
 from customerbase.customers.bulk_endpoints import router as bulk_router
 from customerbase.customers.endpoints import router as customers_router
+from customerbase.events.endpoints import router as events_router
 from customerbase.kit.crypto import Vault, load_or_create_dev_secret
 from customerbase.kit.db import Database, create_database
 from customerbase.kit.edge import EdgeMiddleware
@@ -103,6 +104,7 @@ def create_app(
     )
     app.include_router(bulk_router)  # before /v1/customers/{key}
     app.include_router(customers_router)
+    app.include_router(events_router)
     _mount_docs(app)
     _document_security(app)
 

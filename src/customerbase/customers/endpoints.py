@@ -126,7 +126,7 @@ async def archive_customer(
     customer_id: str, tenant: TenantDep, session: WriteSessionDep, vault: VaultDep
 ) -> OrjsonResponse:
     """Archive a customer: it stays readable but cannot be changed until unarchived."""
-    customer = await service.archive_customer(session, tenant, customer_id)
+    customer = await service.archive_customer(session, vault, tenant, customer_id)
     return ok(customer_to_dict(customer, vault), "Customer archived successfully")
 
 
@@ -135,7 +135,7 @@ async def unarchive_customer(
     customer_id: str, tenant: TenantDep, session: WriteSessionDep, vault: VaultDep
 ) -> OrjsonResponse:
     """Return an archived customer to active."""
-    customer = await service.unarchive_customer(session, tenant, customer_id)
+    customer = await service.unarchive_customer(session, vault, tenant, customer_id)
     return ok(customer_to_dict(customer, vault), "Customer unarchived successfully")
 
 
@@ -148,7 +148,7 @@ async def blacklist_customer(
     vault: VaultDep,
 ) -> OrjsonResponse:
     """Blacklist a customer, or lift the blacklist with `{"blacklist": false}`."""
-    customer = await service.set_blacklist(session, tenant, customer_id, body)
+    customer = await service.set_blacklist(session, vault, tenant, customer_id, body)
     message = (
         "Customer blacklisted successfully" if body.blacklist else "Customer removed from blacklist"
     )

@@ -17,8 +17,9 @@ from sqlalchemy import inspect
 from sqlalchemy.dialects import postgresql
 
 from customerbase.customers.repository import Scope
+from customerbase.events import EventRows
 from customerbase.kit.fastdb import Connection
-from customerbase.models import Customer
+from customerbase.models import AuditEntry, Customer, Event
 
 _MAPPER = inspect(Customer)
 # (attribute, column name, PostgreSQL type) of every column, in table order.
@@ -66,17 +67,52 @@ def _insert_sql(block_pairs: int) -> str:
     )
 
 
-_INSERTS = {n: _insert_sql(n) for n in range(5)}
+def _table_columns(model: Any) -> list[tuple[str, str, str]]:
+    return [
+        (prop.key, prop.columns[0].name, _cast(prop.columns[0]))
+        for prop in inspect(model).column_attrs
+    ]
+
+
+_EVENT_COLUMNS = _table_columns(Event)
+_AUDIT_COLUMNS = _table_columns(AuditEntry)
+
+
+def _recorded_insert_sql(block_pairs: int) -> str:
+    """The customer's INSERT with its event and audit entry, in one statement: the two rows are
+    written only when the customer is (they select from its RETURNING), atomically with it."""
+    first = _FIRST_FREE + 2 * block_pairs
+    parts = []
+    for table, columns in (("events", _EVENT_COLUMNS), ("audit_entries", _AUDIT_COLUMNS)):
+        values = ", ".join(f"${first + n}::{kind}" for n, (_, _, kind) in enumerate(columns))
+        names = ", ".join(name for _, name, _ in columns)
+        parts.append(f"INSERT INTO {table} ({names}) SELECT {values} FROM created")
+        first += len(columns)
+    return (
+        f"WITH created AS ({_insert_sql(block_pairs)}),"
+        f" event AS ({parts[0]}), audit AS ({parts[1]})"
+        " SELECT id FROM created"
+    )
+
+
+_INSERTS = {n: _recorded_insert_sql(n) for n in range(5)}
 
 
 async def insert_customer(
-    connection: Connection, customer: Customer, block_pairs: list[tuple[str, str]]
+    connection: Connection,
+    customer: Customer,
+    block_pairs: list[tuple[str, str]],
+    recorded: EventRows,
 ) -> bool:
-    """Insert `customer` unless one of `block_pairs` is blocked (then False). A unique index
-    that fires raises `asyncpg.UniqueViolationError`."""
+    """Insert `customer` with the event and audit rows that record it, unless one of
+    `block_pairs` is blocked (then False, and nothing is written). A unique index that fires
+    raises `asyncpg.UniqueViolationError`."""
+    assert recorded.audit is not None
     args: list[Any] = [getattr(customer, key) for key, _, _ in _COLUMNS]
     for kind, index in block_pairs:
         args += [kind, index]
+    args += [recorded.event[key] for key, _, _ in _EVENT_COLUMNS]
+    args += [recorded.audit[key] for key, _, _ in _AUDIT_COLUMNS]
     inserted = await connection.fetchval(_INSERTS[len(block_pairs)], *args)
     return inserted is not None
 

@@ -29,6 +29,9 @@ from customerbase.customers.schemas import (
     CustomerUpdate,
 )
 from customerbase.customers.search import refresh_search
+from customerbase.customers.serializers import customer_to_dict
+from customerbase.events import changes_between, event_rows, record
+from customerbase.events.service import redact_customer_events
 from customerbase.kit import validators as v
 from customerbase.kit.crypto import Vault
 from customerbase.kit.db import request_checkpoint
@@ -125,6 +128,25 @@ def _after(value: datetime, step: timedelta) -> datetime:
         return _LATEST
 
 
+def created_bounds(
+    start: date | datetime | None, end: date | datetime | None
+) -> tuple[datetime | None, datetime | None]:
+    """`created_from`/`created_to` as [from, before): a date means the whole day, a timestamp
+    is an inclusive bound. Raises `ValidationFailed` when the range is empty."""
+    lower = upper = None
+    if start is not None:
+        lower = _as_utc(start) if isinstance(start, datetime) else _day_start(start)
+    if end is not None:
+        upper = (
+            _after(_as_utc(end), timedelta(microseconds=1))
+            if isinstance(end, datetime)
+            else _after(_day_start(end), timedelta(days=1))
+        )
+    if lower is not None and upper is not None and lower >= upper:
+        raise ValidationFailed.for_field("created_to", "must not be before created_from")
+    return lower, upper
+
+
 def _list_filter(params: CustomerListParams) -> CustomerFilter:
     filters = CustomerFilter()
     if params.status is not None:
@@ -141,23 +163,9 @@ def _list_filter(params: CustomerListParams) -> CustomerFilter:
         filters.source = params.source.value
     if params.reference is not None:
         filters.reference = params.reference.strip()
-    if params.created_from is not None:
-        start = params.created_from
-        filters.created_from = _as_utc(start) if isinstance(start, datetime) else _day_start(start)
-    if params.created_to is not None:
-        end = params.created_to
-        # A date means the whole day; a timestamp is an inclusive bound.
-        filters.created_before = (
-            _after(_as_utc(end), timedelta(microseconds=1))
-            if isinstance(end, datetime)
-            else _after(_day_start(end), timedelta(days=1))
-        )
-    if (
-        filters.created_from is not None
-        and filters.created_before is not None
-        and filters.created_from >= filters.created_before
-    ):
-        raise ValidationFailed.for_field("created_to", "must not be before created_from")
+    filters.created_from, filters.created_before = created_bounds(
+        params.created_from, params.created_to
+    )
     if params.q is not None:
         if not params.q.strip():
             raise ValidationFailed.for_field("q", "must not be blank")
@@ -400,6 +408,13 @@ async def create_customer(
         nin_index=customer.nin_index,
     ):
         repository.add(customer)
+    record(
+        session,
+        tenant,
+        "customer.created",
+        customer_to_dict(customer, vault),
+        customer_id=customer.id,
+    )
     return customer
 
 
@@ -418,8 +433,11 @@ async def create_customer_fast(
         email=customer.email,
         phone_number=customer.phone_number,
     )
+    recorded = event_rows(
+        tenant, "customer.created", customer_to_dict(customer, vault), customer_id=customer.id
+    )
     try:
-        inserted = await inserts.insert_customer(connection, customer, pairs)
+        inserted = await inserts.insert_customer(connection, customer, pairs, recorded)
     except inserts.UniqueViolation:
         conflict = await inserts.find_conflict(connection, _scope(tenant), customer)
         if conflict is None:  # the holder was erased in between: the name is free again
@@ -467,6 +485,7 @@ async def update_customer(
     repository = CustomerRepository(session, _scope(tenant))
     customer = await _lock_for_change(repository, key)
     _ensure_changeable(customer)
+    before = customer_to_dict(customer, vault)
     sent = data.model_fields_set
     errors: list[FieldError] = []
 
@@ -551,10 +570,15 @@ async def update_customer(
         customer.metadata_ = metadata
         customer.updated_at = utcnow()
         refresh_search(customer)
+    after = customer_to_dict(customer, vault)
+    if changes_between(before, after):
+        record(session, tenant, "customer.updated", after, customer_id=customer.id, before=before)
     return customer
 
 
-async def archive_customer(session: AsyncSession, tenant: Tenant, key: str) -> Customer:
+async def archive_customer(
+    session: AsyncSession, vault: Vault, tenant: Tenant, key: str
+) -> Customer:
     """Archive: readable, but frozen until unarchived. (Bloc: linked accounts go inactive.)"""
     customer = await _lock_for_change(CustomerRepository(session, _scope(tenant)), key)
     if customer.status == "archived":
@@ -562,29 +586,36 @@ async def archive_customer(session: AsyncSession, tenant: Tenant, key: str) -> C
             "This customer is already archived", error_type="customer_archived"
         )
     _ensure_changeable(customer)
+    before = customer_to_dict(customer, vault)
     now = utcnow()
     customer.status, customer.archived_at, customer.updated_at = "archived", now, now
     await session.flush()
+    _record_change(session, vault, tenant, "customer.archived", customer, before)
     return customer
 
 
-async def unarchive_customer(session: AsyncSession, tenant: Tenant, key: str) -> Customer:
+async def unarchive_customer(
+    session: AsyncSession, vault: Vault, tenant: Tenant, key: str
+) -> Customer:
     customer = await _lock_for_change(CustomerRepository(session, _scope(tenant)), key)
     if customer.status != "archived":
         _ensure_changeable(customer)
         raise CustomerStateConflict(
             "This customer is not archived", error_type="customer_not_archived"
         )
+    before = customer_to_dict(customer, vault)
     customer.status, customer.archived_at, customer.updated_at = "active", None, utcnow()
     await session.flush()
+    _record_change(session, vault, tenant, "customer.unarchived", customer, before)
     return customer
 
 
 async def set_blacklist(
-    session: AsyncSession, tenant: Tenant, key: str, data: BlacklistRequest
+    session: AsyncSession, vault: Vault, tenant: Tenant, key: str, data: BlacklistRequest
 ) -> Customer:
     customer = await _lock_for_change(CustomerRepository(session, _scope(tenant)), key)
     _ensure_changeable(customer)
+    before = customer_to_dict(customer, vault)
     now = utcnow()
     if data.blacklist:
         if not customer.blacklisted:
@@ -593,8 +624,15 @@ async def set_blacklist(
         customer.blacklist_reason = data.reason
     else:
         customer.blacklisted, customer.blacklist_reason, customer.blacklisted_at = False, None, None
+    if (
+        customer.blacklisted == before["blacklisted"]
+        and customer.blacklist_reason == (before["blacklist_reason"])
+    ):
+        return customer  # nothing changed: no write, no event
     customer.updated_at = now
     await session.flush()
+    kind = "customer.blacklisted" if customer.blacklisted else "customer.unblacklisted"
+    _record_change(session, vault, tenant, kind, customer, before)
     return customer
 
 
@@ -636,6 +674,7 @@ async def erase_customer(session: AsyncSession, vault: Vault, tenant: Tenant, ke
         return customer
     if customer.blacklisted:
         await blocks.block_identities_of(session, vault, customer)
+    before = customer_to_dict(customer, vault)
     request_checkpoint(session)
     for name in _ERASED_FIELDS:
         setattr(customer, name, None)
@@ -643,4 +682,38 @@ async def erase_customer(session: AsyncSession, vault: Vault, tenant: Tenant, ke
     customer.metadata_ = {}
     customer.status, customer.deleted_at, customer.updated_at = "deleted", now, now
     await session.flush()
+    erased = customer_to_dict(customer, vault)
+    await redact_customer_events(session, tenant, customer.id, erased)
+    record(
+        session,
+        tenant,
+        "customer.deleted",
+        erased,
+        customer_id=customer.id,
+        # What was erased, by name only: the values are gone for good.
+        changes={
+            field: {"old": "[erased]", "new": erased[field]}
+            for field, change in changes_between(before, erased).items()
+            if change["new"] is None
+        }
+        | {"status": {"old": before["status"], "new": "deleted"}},
+    )
     return customer
+
+
+def _record_change(
+    session: AsyncSession,
+    vault: Vault,
+    tenant: Tenant,
+    kind: str,
+    customer: Customer,
+    before: dict[str, Any],
+) -> None:
+    record(
+        session,
+        tenant,
+        kind,
+        customer_to_dict(customer, vault),
+        customer_id=customer.id,
+        before=before,
+    )

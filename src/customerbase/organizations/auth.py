@@ -15,8 +15,10 @@ from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute, iter_route_contexts
 from starlette.routing import BaseRoute
 
+from customerbase.kit.actor import Actor, set_actor
 from customerbase.kit.db import Database
 from customerbase.kit.dependencies import get_database
+from customerbase.kit.edge import request_id_of
 from customerbase.kit.errors import AuthenticationFailed
 from customerbase.kit.fastdb import Connection
 from customerbase.organizations.service import Tenant, authenticate_fast
@@ -92,6 +94,7 @@ async def authenticate_request(request: Request, connection: Connection) -> Tena
     """The caller's tenant, checked on the request's own raw connection (one statement)."""
     secret, client_id, beside_bearer = credentials(request)
     tenant = await authenticate_fast(connection, secret, client_id=client_id)
+    set_actor(Actor("api_key", str(tenant.api_key_id), request_id_of(request.scope)))
     if beside_bearer and beside_bearer.strip().lower() != str(tenant.organization_id):
         raise _conflicting(
             "The client-id header names another organization than the Authorization key: "
