@@ -31,6 +31,9 @@ from customerbase.kit.envelope import OrjsonResponse, ok
 from customerbase.kit.errors import ServiceUnavailable
 from customerbase.kit.handlers import install_error_handlers
 from customerbase.organizations.auth import declare_security
+from customerbase.screening import service as screening
+from customerbase.screening.continuous import ContinuousScreening
+from customerbase.screening.endpoints import router as screening_router
 
 DESCRIPTION = """\
 Customer management for fintech and banking-as-a-service platforms: onboard individual and
@@ -68,6 +71,7 @@ def create_app(
     settings = settings or Settings()
     vault = load_vault(settings)
     owns_database = database is None
+    screening.configure(threshold=settings.screening_threshold)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -77,9 +81,18 @@ def create_app(
                 pool_size=settings.db_pool_size,
                 max_overflow=settings.db_max_overflow,
             )
+        continuous = None
+        if settings.screening_interval > 0:
+            continuous = ContinuousScreening(
+                app.state.database, vault, interval=settings.screening_interval
+            )
+            continuous.start()
+        app.state.continuous_screening = continuous
         try:
             yield
         finally:
+            if continuous is not None:
+                await continuous.stop()
             if owns_database:
                 await app.state.database.dispose()
 
@@ -104,6 +117,7 @@ def create_app(
     )
     app.include_router(bulk_router)  # before /v1/customers/{key}
     app.include_router(customers_router)
+    app.include_router(screening_router)
     app.include_router(events_router)
     _mount_docs(app)
     _document_security(app)

@@ -27,7 +27,12 @@ LIST_NAMES = (OFAC_SDN, UN_CONSOLIDATED)
 SDN_COLUMNS = 12
 ALT_COLUMNS = 5
 EMPTY = "-0-"
-_SDN_KINDS = {"individual": "person", "vessel": "vessel", "aircraft": "aircraft", "": "organization"}
+_SDN_KINDS = {
+    "individual": "person",
+    "vessel": "vessel",
+    "aircraft": "aircraft",
+    "": "organization",
+}
 
 
 class WatchlistFormatError(ValueError):
@@ -144,7 +149,9 @@ def parse_un(path: Path) -> ParsedList:
     except ElementTree.ParseError as exc:
         raise WatchlistFormatError(f"{path.name}: not well-formed XML ({exc})") from None
     if root.tag != "CONSOLIDATED_LIST":
-        raise WatchlistFormatError(f"{path.name}: not a UN consolidated list (no CONSOLIDATED_LIST)")
+        raise WatchlistFormatError(
+            f"{path.name}: not a UN consolidated list (no CONSOLIDATED_LIST)"
+        )
     entries: list[ParsedEntry] = []
     for kind, group, tag in (
         ("person", "INDIVIDUALS", "INDIVIDUAL"),

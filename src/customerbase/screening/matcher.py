@@ -20,6 +20,7 @@ up, keeps the candidates that share enough tokens, and scores each one:
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -178,7 +179,9 @@ class WatchlistIndex:
     def _add(self, entry: IndexedEntry) -> None:
         position = len(self.entries)
         self.entries.append(entry)
-        kinds = (PERSON, ORGANIZATION) if entry.kind not in (PERSON, ORGANIZATION) else (entry.kind,)
+        kinds = (
+            (PERSON, ORGANIZATION) if entry.kind not in (PERSON, ORGANIZATION) else (entry.kind,)
+        )
         seen: set[tuple[str, tuple[str, ...]]] = set()
         for text in (entry.name, *entry.aliases):
             for kind in kinds:
@@ -231,7 +234,7 @@ class WatchlistIndex:
     def _candidates(self, tokens: Sequence[str]) -> Iterable[int]:
         per_token: list[set[int]] = []
         unique = list(dict.fromkeys(tokens))
-        pairs = [a + b for a, b in zip(tokens, tokens[1:], strict=False)] if len(tokens) > 1 else []
+        pairs = [a + b for a, b in itertools.pairwise(tokens)] if len(tokens) > 1 else []
         for token in unique + pairs:
             found: set[int] = set()
             for key in _query_keys(token):
@@ -258,11 +261,15 @@ class WatchlistIndex:
         as two (`Trade Winds`, `Tradewinds`) is tried joined, on either side."""
         value = self._score(query, candidate, kind)
         if value < 1.0 and len(query) != len(candidate):
-            longer, shorter = (query, candidate) if len(query) > len(candidate) else (candidate, query)
+            longer, shorter = (
+                (query, candidate) if len(query) > len(candidate) else (candidate, query)
+            )
             joined = _join_to_match(longer, shorter)
             if joined is not None:
-                pair = (joined, candidate) if longer is query else (query, joined)
-                value = max(value, self._score(*pair, kind))
+                if longer is query:
+                    value = max(value, self._score(joined, candidate, kind))
+                else:
+                    value = max(value, self._score(query, joined, kind))
         return value
 
     def _score(self, query: Sequence[str], candidate: Sequence[str], kind: str) -> float:

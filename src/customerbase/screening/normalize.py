@@ -23,36 +23,58 @@ from rigour.names import remove_person_prefixes, replace_org_types_compare
 PERSON = "person"
 ORGANIZATION = "organization"
 
-HONORIFICS = frozenset(
-    """mr mrs ms miss mx dr prof professor sir dame lord lady madam madame mme mlle monsieur
-    herr frau senor senora don dona sheikh shaikh sheik shaykh sayed sayyid syed haji hajji
-    alhaji alhaja hajiya mallam malam chief oba engr eng rev reverend pastor imam mullah
-    ayatollah general gen colonel col major maj captain capt lieutenant lt sergeant sgt
-    admiral adm brigadier brig commander cmdr marshal president minister hon honorable
-    honourable excellency his her highness prince princess emir amir king queen""".split()
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+HONORIFICS = _words(
+    """
+    mr mrs ms miss mx dr prof professor sir dame lord lady madam madame mme mlle monsieur herr
+    frau senor senora don dona sheikh shaikh sheik shaykh sayed sayyid syed haji hajji alhaji
+    alhaja hajiya mallam malam chief oba engr eng rev reverend pastor imam mullah ayatollah
+    general gen colonel col major maj captain capt lieutenant lt sergeant sgt admiral adm
+    brigadier brig commander cmdr marshal president minister hon honorable honourable
+    excellency his her highness prince princess emir amir king queen
+    """
 )
-SUFFIXES = frozenset("jr jnr junior sr snr senior ii iii iv esq phd md".split())
+SUFFIXES = _words(
+    """
+    jr jnr junior sr snr senior ii iii iv esq phd md
+    """
+)
 # Joined to the token that follows, so `bin laden`, `binladen` and `bn ladn` align.
-PARTICLES = frozenset(
-    """al el ul ad ar as ash at az bin ibn ben bint bn abu abd abdul abdel abdal abdol abdu
-    van von der den de da di du la le mac mc ould ter""".split()
+PARTICLES = _words(
+    """
+    al el ul ad ar as ash at az bin ibn ben bint bn abu abd abdul abdel abdal abdol abdu van
+    von der den de da di du la le mac mc ould ter
+    """
 )
 # Legal forms, as `rigour` folds them, and a few more; set aside when comparing companies.
-ORG_FORMS = frozenset(
-    """ltd llc llp lp plc inc incorporated corp corporation co company cos cie ag gmbh kg
-    ohg ug sa sas sarl sàrl srl spa sl nv bv vof as asa ab oy oyj aps kft zrt rt sro spzoo
-    sp zoo pjsc ojsc cjsc jsc pao oao zao ao ooo ip tov pat fze fzco fzc fz llc pte pvt
-    private limited bhd sdn tbk pt cv ltda eireli me epp ee scs sca kk gk yk jv se coltd
-    colimited coinc pmc chvk""".split()
+ORG_FORMS = _words(
+    """
+    ltd llc llp lp plc inc incorporated corp corporation co company cos cie ag gmbh kg ohg ug
+    sa sas sarl sàrl srl spa sl nv bv vof as asa ab oy oyj aps kft zrt rt sro spzoo sp zoo
+    pjsc ojsc cjsc jsc pao oao zao ao ooo ip tov pat fze fzco fzc fz llc pte pvt private
+    limited bhd sdn tbk pt cv ltda eireli me epp ee scs sca kk gk yk jv se coltd colimited
+    coinc pmc chvk
+    """
 )
-STOPWORDS = frozenset("the and of for und et y e i le la les el del des du de van der".split())
+STOPWORDS = _words(
+    """
+    the and of for und et y e i le la les el del des du de van der
+    """
+)
+
+
 def _country_words(name: str) -> list[str]:
     return [w for w in re.split(r"[^a-z]+", normality.ascii_text(name).lower()) if len(w) > 3]
 
 
 # Words many company names share: they weigh little, and a match on them alone is no match.
-COMMON_ORG_WORDS = frozenset(
-    """bank banque banco trading trade traders international intl group holding holdings
+COMMON_ORG_WORDS = _words(
+    """
+    bank banque banco trading trade traders international intl group holding holdings
     industries industrial industry services service general national global investment
     investments import export imports exports shipping petroleum oil gas energy enterprise
     enterprises commercial commerce development company companies foundation organization
@@ -61,13 +83,9 @@ COMMON_ORG_WORDS = frozenset(
     manufacturing products marine airlines air lines line agency center centre charity
     exchange insurance of new east west north south middle africa african asia european
     america american china chinese russian arab arabian united corps airline airlines
-    worldwide russia""".split()
-    + [
-        word
-        for country in pycountry.countries
-        for word in _country_words(country.name)
-    ]
-)
+    worldwide russia
+    """
+) | {word for country in pycountry.countries for word in _country_words(country.name)}
 
 _SPLIT = re.compile(r"[^0-9a-z]+")
 _APOSTROPHES = re.compile(r"[\u0027\u2018\u2019\u02bc\u02bb\u0060\u00b4\u02b9\u02be\u02bf]")
