@@ -89,7 +89,9 @@ async def test_importing_both_formats_stores_entries_aliases_and_a_version(
     )
     async with database.read_session() as session:
         watchlist = await session.get(Watchlist, "ofac_sdn")
-        assert watchlist is not None and watchlist.token != token and watchlist.entry_count == 12
+        assert watchlist is not None
+        assert watchlist.token != token
+        assert watchlist.entry_count == 12
         removed = await session.get(WatchlistEntry, ("ofac_sdn", "36"))
         assert removed is None
 
@@ -204,7 +206,8 @@ async def test_after_a_list_update_every_customer_is_screened_again(
     again = await read(client, business["id"])
     assert again["screening_status"] == "potential_match"
     [hit] = again["screening_hits"]
-    assert hit["status"] == "open" and hit["id"] != dismissed.json()["data"]["id"]
+    assert hit["status"] == "open"
+    assert hit["id"] != dismissed.json()["data"]["id"]
     assert (await event_types(database, customer["id"]))[-1] == "customer.screening_updated"
     # A second sweep has nothing left to do.
     assert (await rescreen_customers(database, vault)).screened == 0
@@ -226,7 +229,8 @@ async def test_a_dismissed_hit_does_not_come_back_while_its_entry_is_unchanged(
     )
     await import_lists(database, OFAC_UPDATE)  # the lists change, Putin's entry does not
     summary = await rescreen_customers(database, vault)
-    assert summary.screened == 1 and summary.changed == 0
+    assert summary.screened == 1
+    assert summary.changed == 0
     assert (await read(client, customer["id"]))["screening_status"] == "clear"
     assert (await event_types(database, customer["id"]))[-1] == "customer.screening_reviewed"
     assert hit["id"]
@@ -298,7 +302,8 @@ async def test_the_background_task_screens_customers_behind_the_lists(
     assert await worker.run_once() is None  # no lists yet
     await import_lists(database, OFAC, UN)
     summary = await worker.run_once()
-    assert summary is not None and summary.changed == 1
+    assert summary is not None
+    assert summary.changed == 1
     assert (await read(client, customer["id"]))["screening_hits"][0]["entry_id"] == "15035"
     assert await worker.run_once() is None  # nothing behind any more
     worker.start()
@@ -312,11 +317,15 @@ async def test_the_watchlists_commands(
     env = cli_env(tmp_path / "data", database_url)
     imported = await run_cli(env, "watchlists", "import", str(OFAC), str(UN / "consolidated.xml"))
     assert imported.code == 0, imported.err
-    assert '"list": "ofac_sdn"' in imported.out and '"list": "un_consolidated"' in imported.out
+    assert '"list": "ofac_sdn"' in imported.out
+    assert '"list": "un_consolidated"' in imported.out
     listed = await run_cli(env, "watchlists", "list")
-    assert listed.code == 0 and '"entries": 12' in listed.out
+    assert listed.code == 0
+    assert '"entries": 12' in listed.out
     swept = await run_cli(env, "watchlists", "rescreen")
-    assert swept.code == 0 and '"screened": 1' in swept.out
+    assert swept.code == 0
+    assert '"screened": 1' in swept.out
     assert (await read(client, customer["id"]))["screening_status"] == "clear"
     refused = await run_cli(env, "watchlists", "import", str(tmp_path / "missing.csv"))
-    assert refused.code == 1 and "no such file or folder" in refused.err
+    assert refused.code == 1
+    assert "no such file or folder" in refused.err

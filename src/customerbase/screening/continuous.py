@@ -195,7 +195,9 @@ async def _screen_batch(
     async with database.write_session() as session:
         if unchanged:
             result = await session.execute(_MARK, unchanged)
-            marked = int(getattr(result, "rowcount", len(unchanged)) or 0)
+            # asyncpg's executemany reports no row count (-1): then count them all as marked.
+            rowcount = int(getattr(result, "rowcount", -1))
+            marked = rowcount if rowcount >= 0 else len(unchanged)
             summary.screened += marked
             summary.skipped += len(unchanged) - marked
         for row, matches in changed:

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-from defusedxml import ElementTree
+from defusedxml import DefusedXmlException, ElementTree
 
 OFAC_SDN = "ofac_sdn"
 UN_CONSOLIDATED = "un_consolidated"
@@ -148,6 +148,10 @@ def parse_un(path: Path) -> ParsedList:
         root = ElementTree.fromstring(path.read_bytes())
     except ElementTree.ParseError as exc:
         raise WatchlistFormatError(f"{path.name}: not well-formed XML ({exc})") from None
+    except DefusedXmlException:
+        raise WatchlistFormatError(
+            f"{path.name}: refused: the XML declares entities (the UN list never does)"
+        ) from None
     if root.tag != "CONSOLIDATED_LIST":
         raise WatchlistFormatError(
             f"{path.name}: not a UN consolidated list (no CONSOLIDATED_LIST)"

@@ -22,9 +22,11 @@ from __future__ import annotations
 
 import itertools
 import math
+from array import array
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from rapidfuzz.distance import Indel, Levenshtein
 
@@ -50,11 +52,12 @@ INITIAL_WEIGHT = 0.3
 SKELETON_SIMILARITY = 0.85
 JOINED_SIMILARITY = 0.9
 PATRONYMIC_WEIGHT = 0.3
+# A company's word whose postings are longer than this does not block candidates on its own.
+RARE_POSTINGS = 300
+LOOKUP_CACHE = 50_000
 COMMON_WEIGHT = 0.15
 # How much of the longer name's coverage enters the score, per kind.
 LONGER_SHARE = {PERSON: 0.25, ORGANIZATION: 0.5}
-# A posting list longer than this is too common a key to block on when others exist.
-MAX_CANDIDATES = 4000
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,9 +99,9 @@ def _similarity(a: str, b: str) -> float:
         return 0.0
     pa, pb = phonetic(a), phonetic(b)
     similarity = max(
-        Levenshtein.normalized_similarity(a, b),
-        Levenshtein.normalized_similarity(pa, pb),
-        Indel.normalized_similarity(pa, pb) - 0.05,
+        Levenshtein.normalized_similarity(a, b, score_cutoff=0.6),
+        Levenshtein.normalized_similarity(pa, pb, score_cutoff=0.6),
+        Indel.normalized_similarity(pa, pb, score_cutoff=0.6) - 0.05,
     )
     if similarity < 1.0:
         sa, sb = skeleton(a), skeleton(b)
@@ -112,6 +115,7 @@ def _similarity(a: str, b: str) -> float:
     return similarity
 
 
+@lru_cache(maxsize=1_000_000)
 def token_similarity(a: str, b: str) -> float:
     """How alike two normalised tokens are, 0 to 1 (0 below `TOKEN_FLOOR`). A token joined
     from particles (`al_assad`) also compares by its last word, for a little less."""
@@ -134,7 +138,7 @@ def _token_keys(token: str) -> Iterable[str]:
 def _query_keys(token: str) -> list[str]:
     keys = list(_token_keys(token))
     shape = skeleton(token)
-    if is_vowelless(spelled(token)) or len(shape) >= 4:
+    if len(shape) >= 3 and (is_vowelless(spelled(token)) or len(shape) >= 4):
         keys.append(f"s:{shape}")
     return keys
 
@@ -164,7 +168,7 @@ class WatchlistIndex:
 
     entries: list[IndexedEntry] = field(default_factory=list)
     names: list[_Name] = field(default_factory=list)
-    postings: dict[str, list[int]] = field(default_factory=dict)
+    postings: dict[str, Sequence[int]] = field(default_factory=dict)
     document_frequency: Counter[str] = field(default_factory=Counter)
     version: str = ""
 
@@ -194,16 +198,22 @@ class WatchlistIndex:
                     keys: set[str] = set()
                     for token in form.tokens:
                         keys.update(_token_keys(token))
-                        if len(token) > 1:
+                        if len(skeleton(token)) >= 3:
                             keys.add(f"s:{skeleton(token)}")
+                    for first, second in itertools.pairwise(form.tokens):
+                        keys.add(f"j:{phonetic(first + second)}")
                     for key in keys:
-                        self.postings.setdefault(key, []).append(number)
+                        self.postings.setdefault(key, []).append(number)  # type: ignore[attr-defined]
                     self.document_frequency.update(set(form.tokens))
 
     def _finish(self) -> None:
+        # Arrays of ints are invisible to the garbage collector: with lists, every full
+        # collection walked half a million of them (milliseconds, in the middle of a lookup).
+        self.postings = {key: array("I", numbers) for key, numbers in self.postings.items()}
         total = max(len(self.names), 1)
         self._max_idf = math.log(1 + total)
         self._weights: dict[str, float] = {}
+        self._lookups: dict[str, set[int]] = {}
         self._total = total
 
     def weight(self, token: str) -> float:
@@ -231,36 +241,58 @@ class WatchlistIndex:
 
     # --- Querying ------------------------------------------------------------------------
 
-    def _candidates(self, tokens: Sequence[str]) -> Iterable[int]:
-        per_token: list[set[int]] = []
-        unique = list(dict.fromkeys(tokens))
-        pairs = [a + b for a, b in itertools.pairwise(tokens)] if len(tokens) > 1 else []
-        for token in unique + pairs:
-            found: set[int] = set()
-            for key in _query_keys(token):
-                found.update(self.postings.get(key, ()))
-            if found:
-                per_token.append(found)
-        if not per_token:
-            return ()
-        per_token.sort(key=len)
-        if len(per_token) > 1 and sum(len(s) for s in per_token) > MAX_CANDIDATES:
-            # A match shares at least two tokens (or is a one-word name): the most common token
-            # cannot be the only one shared, so its postings need not be walked.
-            union: set[int] = set()
-            for found in per_token[:-1]:
-                union |= found
-            return union
-        counts: Counter[int] = Counter()
-        for found in per_token:
-            counts.update(found)
-        return counts.keys()
+    def _candidates(self, tokens: Sequence[str], kind: str) -> tuple[set[int], set[int]]:
+        """The names that share enough of `tokens` to possibly match: two tokens for a person
+        (one when the query has a single indexable token), a distinctive word for a company
+        (a word written as two, `Trade Winds`, is looked up joined and counts for both)."""
+        indexable = [t for t in dict.fromkeys(tokens) if len(t) > 1]
+        joined: set[int] = set()
+        for first, second in itertools.pairwise(tokens):
+            joined |= self._lookup(spelled(first + second))
+        for token in indexable:
+            joined.update(self.postings.get(f"j:{phonetic(token)}", ()))
+        return joined | self._shared(indexable, kind), joined
 
-    def score(self, query: Sequence[str], candidate: Sequence[str], kind: str) -> float:
+    def _shared(self, indexable: list[str], kind: str) -> set[int]:
+        if not indexable:
+            return set()
+        found = sorted((self._lookup(t) for t in indexable), key=len)
+        if kind == ORGANIZATION:
+            distinctive = [t for t in indexable if t not in COMMON_ORG_WORDS]
+            if distinctive:
+                found = sorted((self._lookup(t) for t in distinctive), key=len)
+            # A company matches on its rarest words: a word that many listed names share
+            # (a misspelt `Holdng`) cannot carry a match alone, so it does not block.
+            rare = [s for s in found if len(s) <= RARE_POSTINGS] or found[:1]
+            return set().union(*rare)
+        if len(found) == 1:
+            return found[0]
+        # A person shares two tokens: at least one of them is not the most common one.
+        return {
+            number
+            for number in set().union(*found[:-1])
+            if sum(number in postings for postings in found) >= 2
+        }
+
+    def _lookup(self, token: str) -> set[int]:
+        cached = self._lookups.get(token)
+        if cached is not None:
+            return cached
+        found: set[int] = set()
+        for key in _query_keys(token):
+            found.update(self.postings.get(key, ()))
+        if len(self._lookups) >= LOOKUP_CACHE:
+            self._lookups.clear()
+        self._lookups[token] = found
+        return found
+
+    def score(
+        self, query: Sequence[str], candidate: Sequence[str], kind: str, *, joins: bool = True
+    ) -> float:
         """The match score of two normalised token lists of the same kind; a word written
         as two (`Trade Winds`, `Tradewinds`) is tried joined, on either side."""
         value = self._score(query, candidate, kind)
-        if value < 1.0 and len(query) != len(candidate):
+        if joins and value < 1.0 and len(query) != len(candidate):
             longer, shorter = (
                 (query, candidate) if len(query) > len(candidate) else (candidate, query)
             )
@@ -339,11 +371,12 @@ class WatchlistIndex:
         at least `threshold`, best first, one per entry."""
         best: dict[int, tuple[float, str]] = {}
         for form in name_forms(name, kind):
-            for number in self._candidates(form.tokens):
+            candidates, joined = self._candidates(form.tokens, kind)
+            for number in candidates:
                 candidate = self.names[number]
                 if candidate.kind != kind:
                     continue
-                value = self.score(form.tokens, candidate.tokens, kind)
+                value = self.score(form.tokens, candidate.tokens, kind, joins=number in joined)
                 if value >= threshold and value > best.get(candidate.entry, (0.0, ""))[0]:
                     best[candidate.entry] = (value, candidate.text)
         ranked = sorted(best.items(), key=lambda item: -item[1][0])[:limit]

@@ -205,6 +205,7 @@ def skeleton(token: str) -> str:
     return "".join(c for i, c in enumerate(consonants) if i == 0 or c != consonants[i - 1])
 
 
+@lru_cache(maxsize=262_144)
 def is_vowelless(token: str) -> bool:
     return len(token) > 1 and not any(c in _VOWELS for c in token)
 
@@ -230,6 +231,6 @@ def spelled(token: str) -> str:
 
 def deletions(key: str) -> tuple[str, ...]:
     """`key` and every spelling with one letter deleted: two words within one edit share one."""
-    if len(key) < 4:
+    if len(key) < 5:
         return (key,)
     return (key, *{key[:i] + key[i + 1 :] for i in range(len(key))})

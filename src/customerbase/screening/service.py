@@ -15,6 +15,7 @@ changes (its `entry_hash`).
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -108,6 +109,9 @@ async def index_for(handle: Handle, token: str) -> WatchlistIndex | None:
         if index is None:
             entries = await _load_entries(handle)
             index = await asyncio.to_thread(WatchlistIndex.build, entries, token)
+            # The index is a few hundred thousand long-lived objects: out of the collector's
+            # way, so that a collection in the middle of a lookup does not walk them all.
+            gc.freeze()
             _indexes[token] = index
             for old in list(_indexes)[:-_KEPT_INDEXES]:
                 _indexes.pop(old, None)
