@@ -56,6 +56,7 @@ OPERATIONS = [
     "POST /v1/customers/{customer_id}/archive",
     "POST /v1/customers/{customer_id}/unarchive",
     "POST /v1/customers/{customer_id}/blacklist",
+    "POST /v1/customers/{customer_id}/screening/review",
 ]
 # Operations left to their own tests for now, and why (the harness expects JSON envelopes and
 # customer keys): the import's body is a file (text/csv or JSON lines), the export answers CSV
@@ -416,6 +417,13 @@ NUL_CASES = [
     ("PATCH", "/v1/customers/{id}", None, {"metadata": {"k": "v\x00"}}, "metadata"),
     ("PATCH", "/v1/customers/{id}", None, {"address": {"city": "x\x00"}}, "address"),
     ("POST", "/v1/customers/{id}/blacklist", None, {"blacklist": True, "reason": "\x00"}, "reason"),
+    (
+        "POST",
+        "/v1/customers/{id}/screening/review",
+        None,
+        {"decision": "dismiss", "reason": "a\x00"},
+        "reason",
+    ),
 ]
 
 
