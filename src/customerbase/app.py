@@ -81,6 +81,8 @@ def create_app(
                 pool_size=settings.db_pool_size,
                 max_overflow=settings.db_max_overflow,
             )
+        # One database per server process: a request need not wait for a new lists' index.
+        screening.configure(serve_previous_while_building=True)
         continuous = None
         if settings.screening_interval > 0:
             continuous = ContinuousScreening(
@@ -93,6 +95,7 @@ def create_app(
         finally:
             if continuous is not None:
                 await continuous.stop()
+            screening.configure(serve_previous_while_building=False)
             if owns_database:
                 await app.state.database.dispose()
 

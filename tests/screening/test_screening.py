@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import uuid
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from asgi_lifespan import LifespanManager
 from sqlalchemy import func, select
 
+from customerbase.app import create_app
+from customerbase.config import Settings
 from customerbase.kit.crypto import Vault
 from customerbase.kit.db import Database
 from customerbase.models import Event, Watchlist, WatchlistAlias, WatchlistEntry
+from customerbase.screening import service
 from customerbase.screening.continuous import ContinuousScreening, rescreen_customers
 from customerbase.screening.formats import read_lists
 from customerbase.screening.watchlists import ImportResult, import_list
@@ -51,9 +56,7 @@ async def review(client: httpx.AsyncClient, customer_id: str, **body: Any) -> ht
 async def event_types(database: Database, customer_id: str) -> list[str]:
     async with database.read_session() as session:
         rows = await session.scalars(
-            select(Event.type)
-            .where(Event.customer_id == __import__("uuid").UUID(customer_id))
-            .order_by(Event.id)
+            select(Event.type).where(Event.customer_id == uuid.UUID(customer_id)).order_by(Event.id)
         )
         return list(rows)
 
@@ -329,3 +332,41 @@ async def test_the_watchlists_commands(
     refused = await run_cli(env, "watchlists", "import", str(tmp_path / "missing.csv"))
     assert refused.code == 1
     assert "no such file or folder" in refused.err
+
+
+async def test_a_request_screens_with_the_previous_lists_while_the_new_index_builds(
+    database: Database, client: httpx.AsyncClient
+) -> None:
+    await import_lists(database, OFAC)
+    await create(client, first_name="Ayo", last_name="Oladeji")  # builds the first index
+    async with database.read_session() as session:
+        first_token = await service.lists_token(session)
+    await import_lists(database, OFAC_UPDATE)
+    service.configure(serve_previous_while_building=True)
+    try:
+        async with database.read_session() as session:
+            new_token = await service.lists_token(session)
+            served, index = await service.current_index(session)
+        assert (served, new_token != first_token) == (first_token, True)
+        assert index is not None
+        assert index.version == first_token
+        customer = await create(client, first_name="Vladimir", last_name="Putin")
+        assert customer["screening_status"] == "potential_match"  # the previous lists have him
+    finally:
+        service.configure(serve_previous_while_building=False)
+    async with database.read_session() as session:
+        served, index = await service.current_index(session)  # waits for the new index
+    assert served == new_token
+
+
+async def test_the_app_runs_continuous_screening_while_it_serves(
+    settings: Settings, database: Database
+) -> None:
+    app = create_app(settings.model_copy(update={"screening_interval": 3600.0}), database=database)
+    async with LifespanManager(app):
+        worker = app.state.continuous_screening
+        assert isinstance(worker, ContinuousScreening)
+        assert worker._task is not None
+        assert service.config.serve_previous_while_building
+    assert worker._task is None
+    assert not service.config.serve_previous_while_building

@@ -42,15 +42,21 @@ SCREENED_KINDS = (PERSON, ORGANIZATION)
 class ScreeningConfig:
     threshold: float = DEFAULT_THRESHOLD
     max_hits: int = 10
+    serve_previous_while_building: bool = False
 
 
 config = ScreeningConfig()
 
 
-def configure(*, threshold: float | None = None) -> None:
-    """Set the match threshold (from `CUSTOMERBASE_SCREENING_THRESHOLD`)."""
+def configure(
+    *, threshold: float | None = None, serve_previous_while_building: bool | None = None
+) -> None:
+    """Set the match threshold (from `CUSTOMERBASE_SCREENING_THRESHOLD`), and whether a
+    request may screen with the previous lists while a new index builds (the server)."""
     if threshold is not None:
         config.threshold = threshold
+    if serve_previous_while_building is not None:
+        config.serve_previous_while_building = serve_previous_while_building
 
 
 # --- The lists' version and the in-memory index ---------------------------------------------
@@ -79,7 +85,8 @@ async def lists_token(handle: Handle) -> str:
 
 
 _indexes: dict[str, WatchlistIndex] = {}
-_building: dict[str, asyncio.Lock] = {}
+_builds: dict[str, asyncio.Task[WatchlistIndex]] = {}
+_latest: list[WatchlistIndex] = []  # the index built last (one at most)
 _KEPT_INDEXES = 2
 
 
@@ -96,33 +103,60 @@ async def _load_entries(handle: Handle) -> list[IndexedEntry]:
     ]
 
 
+async def _build(token: str, entries: list[IndexedEntry]) -> WatchlistIndex:
+    try:
+        index = await asyncio.to_thread(WatchlistIndex.build, entries, token)
+        # The index is a few hundred thousand long-lived objects: out of the collector's
+        # way, so that a collection in the middle of a lookup does not walk them all.
+        gc.freeze()
+        _indexes[token] = index
+        _latest[:] = [index]
+        for old in list(_indexes)[:-_KEPT_INDEXES]:
+            _indexes.pop(old, None)
+        logger.info("screening index built: %d entries, %d names", len(index), len(index.names))
+        return index
+    finally:
+        _builds.pop(token, None)
+
+
+def _log_failure(task: asyncio.Task[WatchlistIndex]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        logger.error("building the screening index failed", exc_info=task.exception())
+
+
 async def index_for(handle: Handle, token: str) -> WatchlistIndex | None:
-    """The index of the lists at `token`, built (off the event loop) when first needed."""
+    """The index of the lists at `token`, built (off the event loop) when first needed.
+
+    With `config.serve_previous_while_building` (the server: one database per process), a
+    request screens with the index of the previous lists while the new one builds, instead of
+    waiting for it; the customer then records the previous token, and continuous screening
+    screens it again once the new index is there."""
     if not token:
         return None
     index = _indexes.get(token)
     if index is not None:
         return index
-    lock = _building.setdefault(token, asyncio.Lock())
-    async with lock:
+    build = _builds.get(token)
+    if build is None:
+        entries = await _load_entries(handle)
         index = _indexes.get(token)
-        if index is None:
-            entries = await _load_entries(handle)
-            index = await asyncio.to_thread(WatchlistIndex.build, entries, token)
-            # The index is a few hundred thousand long-lived objects: out of the collector's
-            # way, so that a collection in the middle of a lookup does not walk them all.
-            gc.freeze()
-            _indexes[token] = index
-            for old in list(_indexes)[:-_KEPT_INDEXES]:
-                _indexes.pop(old, None)
-                _building.pop(old, None)
-            logger.info("screening index built: %d entries, %d names", len(index), len(index.names))
-    return index
+        if index is not None:
+            return index
+        build = _builds.get(token)
+        if build is None:
+            build = _builds[token] = asyncio.create_task(_build(token, entries))
+            build.add_done_callback(_log_failure)
+    if config.serve_previous_while_building and _latest and not build.done():
+        return _latest[0]
+    return await asyncio.shield(build)
 
 
 async def current_index(handle: Handle) -> tuple[str, WatchlistIndex | None]:
+    """The lists' token and the index to screen with (whose own token may be the previous
+    one, while a new index builds: the token returned is always the index's)."""
     token = await lists_token(handle)
-    return token, await index_for(handle, token)
+    index = await index_for(handle, token)
+    return (index.version if index is not None else token), index
 
 
 # --- Screening names ------------------------------------------------------------------------
