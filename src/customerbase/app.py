@@ -33,6 +33,9 @@ from customerbase.kit.errors import ServiceUnavailable
 from customerbase.kit.handlers import install_error_handlers
 from customerbase.kit.idempotency import IdempotencyMiddleware
 from customerbase.organizations.auth import declare_security, idempotency_scope
+from customerbase.screening import service as screening
+from customerbase.screening.continuous import ContinuousScreening
+from customerbase.screening.endpoints import router as screening_router
 
 DESCRIPTION = """\
 Customer management for fintech and banking-as-a-service platforms: onboard individual and
@@ -74,6 +77,7 @@ def create_app(
     settings = settings or Settings()
     vault = load_vault(settings)
     owns_database = database is None
+    screening.configure(threshold=settings.screening_threshold)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -83,9 +87,21 @@ def create_app(
                 pool_size=settings.db_pool_size,
                 max_overflow=settings.db_max_overflow,
             )
+        # One database per server process: a request need not wait for a new lists' index.
+        screening.configure(serve_previous_while_building=True)
+        continuous = None
+        if settings.screening_interval > 0:
+            continuous = ContinuousScreening(
+                app.state.database, vault, interval=settings.screening_interval
+            )
+            continuous.start()
+        app.state.continuous_screening = continuous
         try:
             yield
         finally:
+            if continuous is not None:
+                await continuous.stop()
+            screening.configure(serve_previous_while_building=False)
             if owns_database:
                 await app.state.database.dispose()
 
@@ -116,6 +132,7 @@ def create_app(
     )
     app.include_router(bulk_router)  # before /v1/customers/{key}
     app.include_router(customers_router)
+    app.include_router(screening_router)
     app.include_router(events_router)
     install_dialects(app)
     _mount_docs(app)
