@@ -35,6 +35,9 @@ POSTGRES_URL = os.environ.get(
 )
 REQUIRE_POSTGRES = os.environ.get("CUSTOMERBASE_TEST_REQUIRE_POSTGRES") == "1"
 TABLES = (
+    "kyc_checks",
+    "kyc_links",
+    "kyc_settings",
     "audit_entries",
     "events",
     "customer_imports",

@@ -30,6 +30,8 @@ from customerbase.kit.edge import EdgeMiddleware
 from customerbase.kit.envelope import OrjsonResponse, ok
 from customerbase.kit.errors import ServiceUnavailable
 from customerbase.kit.handlers import install_error_handlers
+from customerbase.kyc.endpoints import router as kyc_router
+from customerbase.kyc.page import router as kyc_page_router
 from customerbase.organizations.auth import declare_security
 
 DESCRIPTION = """\
@@ -105,6 +107,8 @@ def create_app(
     app.include_router(bulk_router)  # before /v1/customers/{key}
     app.include_router(customers_router)
     app.include_router(events_router)
+    app.include_router(kyc_router)
+    app.include_router(kyc_page_router)
     _mount_docs(app)
     _document_security(app)
 

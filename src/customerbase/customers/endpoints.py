@@ -26,6 +26,7 @@ from customerbase.kit.envelope import (
     ok,
 )
 from customerbase.kit.routing import JsonRoute
+from customerbase.kyc.flows import issue_and_mail
 from customerbase.organizations.auth import TenantDep, authenticate_request
 
 router = APIRouter(
@@ -61,6 +62,14 @@ async def create_customer(body: CustomerCreate, request: Request) -> OrjsonRespo
         # SQLite writes go through the write engine's one connection, which serialises them.
         async with database.write_session() as session:
             customer = await service.create_customer(session, vault, tenant, body)
+    if body.send_kyc_mail:
+        # The link is issued once the customer has committed, and mailed once the link has.
+        issued = await issue_and_mail(request, tenant, str(customer.id), send_kyc_mail=True)
+        sent = issued["mail_status"] in ("sent", "written")
+        message = "Customer created successfully; " + (
+            "the KYC link was emailed" if sent else "the KYC link could not be emailed"
+        )
+        return ok(issued["customer"], message, status_code=201)
     return ok(customer_to_dict(customer, vault), "Customer created successfully", status_code=201)
 
 

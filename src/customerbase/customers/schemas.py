@@ -236,6 +236,9 @@ class CustomerCreate(_Strict):
     reference: Reference | None = None
     source: SourceIn = Source.banking
     metadata: Metadata | None = None
+    send_kyc_mail: bool = Field(
+        False, description="Email the customer a link to the hosted KYC page (Yativo's flag)"
+    )
 
     @field_validator("metadata")
     @classmethod
@@ -365,6 +368,12 @@ class CustomerOut(BaseModel):
     blacklist_reason: str | None
     kyc_tier: int = Field(ge=0, le=3)
     kyc_status: Literal["not_started", "pending", "approved", "rejected"]
+    kyc_link: str | None = Field(
+        description="The hosted KYC page (signed, expiring, single-use), once a link is issued"
+    )
+    tos_link: str | None = Field(description="The terms of service page of the KYC link")
+    tos_status: Literal["pending", "accepted"]
+    rejection_reasons: list[str] = Field(description="Why the last KYC review rejected")
     source: Source
     metadata: dict[str, MetadataValue]
     created_at: datetime

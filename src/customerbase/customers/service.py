@@ -357,6 +357,8 @@ def build_customer(vault: Vault, tenant: Tenant, data: CustomerCreate) -> Custom
         blacklisted=False,
         kyc_tier=0,
         kyc_status="not_started",
+        tos_status="pending",
+        rejection_reasons=[],
     )
     if data.bvn:
         customer.bvn_encrypted, customer.bvn_index, customer.bvn_last4 = _identity(

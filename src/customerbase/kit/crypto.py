@@ -44,6 +44,7 @@ class Vault:
         master = master_secret.encode()
         self._aead = AESGCM(_derive(master, b"customerbase/field-encryption/v1"))
         self._index_key = _derive(master, b"customerbase/blind-index/v1")
+        self._signing_key = _derive(master, b"customerbase/signing/v1")
 
     def __reduce__(self) -> tuple[type[Vault], tuple[str]]:
         """Picklable, so that the bulk import can validate and encrypt in worker processes."""
@@ -74,6 +75,10 @@ class Vault:
         """A deterministic, keyed digest: equal values in one organization match, nothing leaks."""
         message = f"{organization_id}:{field}:{value}".encode()
         return hmac.new(self._index_key, message, hashlib.sha256).hexdigest()
+
+    def sign(self, message: str) -> bytes:
+        """HMAC-SHA256 of `message` under a key of its own (signed links, tokens)."""
+        return hmac.new(self._signing_key, message.encode(), hashlib.sha256).digest()
 
 
 def load_or_create_dev_secret(data_dir: Path) -> str:

@@ -7,6 +7,9 @@ from customerbase.models.customer import Customer
 from customerbase.models.customer_import import CustomerImport
 from customerbase.models.event import Event
 from customerbase.models.identity_block import IdentityBlock
+from customerbase.models.kyc_check import KycCheck
+from customerbase.models.kyc_link import KycLink
+from customerbase.models.kyc_settings import KycSettings
 from customerbase.models.organization import Organization
 
 __all__ = [
@@ -17,5 +20,8 @@ __all__ = [
     "CustomerImport",
     "Event",
     "IdentityBlock",
+    "KycCheck",
+    "KycLink",
+    "KycSettings",
     "Organization",
 ]

@@ -74,6 +74,12 @@ class Customer(Base):
     blacklist_reason: Mapped[str | None] = mapped_column(String(500))
     kyc_tier: Mapped[int] = mapped_column(Integer, default=0)
     kyc_status: Mapped[str] = mapped_column(String(16), default="not_started")
+    # The hosted KYC page (see `customerbase.kyc`): the latest link issued, the terms of
+    # service, and the reasons of the last rejection.
+    kyc_link: Mapped[str | None] = mapped_column(String(500))
+    tos_link: Mapped[str | None] = mapped_column(String(500))
+    tos_status: Mapped[str] = mapped_column(String(16), default="pending")
+    rejection_reasons: Mapped[list[str]] = mapped_column(JSONType, default=list)
     source: Mapped[str] = mapped_column(String(16), default="banking")
     metadata_: Mapped[dict[str, Any]] = mapped_column("metadata", JSONType, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
