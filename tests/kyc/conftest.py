@@ -31,7 +31,7 @@ class Inbox:
         self.arrived = asyncio.Event()
         self.loop: asyncio.AbstractEventLoop | None = None
 
-    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:  # noqa: N802
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         raw = envelope.original_content or b""
         parsed = message_from_bytes(raw, policy=policy.default)
         assert isinstance(parsed, EmailMessage)
@@ -80,17 +80,27 @@ def settings_with(tmp_data: Any, **values: Any) -> Settings:
     return Settings(data_dir=tmp_data, secret_key=TEST_SECRET, **values)
 
 
+class _Server(uvicorn.Server):
+    """uvicorn's server, saying when it listens."""
+
+    def __init__(self, config: uvicorn.Config) -> None:
+        super().__init__(config)
+        self.listening = asyncio.Event()
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets)
+        self.listening.set()
+
+
 @asynccontextmanager
 async def served(app: Any) -> AsyncIterator[str]:
     """The app on a real socket; yields its base URL."""
     port = free_port()
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
-    server = uvicorn.Server(config)
+    server = _Server(config)
     task = asyncio.create_task(server.serve())
     try:
-        async with asyncio.timeout(10):
-            while not server.started:
-                await asyncio.sleep(0.02)
+        await asyncio.wait_for(server.listening.wait(), 10)
         yield f"http://127.0.0.1:{port}"
     finally:
         server.should_exit = True

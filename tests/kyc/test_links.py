@@ -128,7 +128,9 @@ async def test_the_page_verifies_once_then_the_link_is_used(client: httpx.AsyncC
 async def test_the_page_refuses_a_form_without_terms_or_number(client: httpx.AsyncClient) -> None:
     customer = await make_customer(client, date_of_birth=None)
     link = await issue(client, customer["id"])
-    response = await client.post(path_of(link["kyc_link"]), data={"id_type": "bvn", "id_number": "12"})
+    response = await client.post(
+        path_of(link["kyc_link"]), data={"id_type": "bvn", "id_number": "12"}
+    )
     assert response.status_code == 422
     assert "Accept the terms of service to continue" in response.text
     assert "BVN: must be exactly 11 digits" in response.text

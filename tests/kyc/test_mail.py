@@ -82,7 +82,10 @@ async def test_an_unreachable_smtp_server_still_answers_with_the_link(
     database: Database, org: Org, tmp_path: Path
 ) -> None:
     settings = settings_with(
-        tmp_path / "data", smtp_host="127.0.0.1", smtp_port=free_port(), smtp_tls="none",
+        tmp_path / "data",
+        smtp_host="127.0.0.1",
+        smtp_port=free_port(),
+        smtp_tls="none",
         smtp_timeout_seconds=2,
     )
     async with client_with(settings, database, org) as client:

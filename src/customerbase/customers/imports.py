@@ -94,7 +94,7 @@ def format_of(name: str) -> ImportFormat:
 
 # --- Reading the file ----------------------------------------------------------------------
 
-_TOP_FIELDS = frozenset(CustomerCreate.model_fields) - {"address", "metadata"}
+_TOP_FIELDS = frozenset(CustomerCreate.model_fields) - {"address", "metadata", "send_kyc_mail"}
 _ADDRESS_FIELDS = frozenset(Address.model_fields)
 
 
@@ -505,7 +505,9 @@ def _sqlite_processors(session: AsyncSession) -> list[Callable[[Any], Any] | Non
     ]
 
 
-_JSON_COLUMNS = frozenset(i for i, name in enumerate(COLUMNS) if name in ("address", "metadata"))
+_JSON_COLUMNS = frozenset(
+    i for i, name in enumerate(COLUMNS) if name in ("address", "metadata", "rejection_reasons")
+)
 
 
 async def write_rows(session: AsyncSession, rows: Sequence[CheckedRow]) -> None:
