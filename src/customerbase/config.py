@@ -33,6 +33,10 @@ class Settings(BaseSettings):
     # Pool sizes: PostgreSQL only; SQLite has its own fixed layout (see kit.db).
     db_pool_size: int = 10
     db_max_overflow: int = 10
+    # Documents: the largest file accepted (bytes), and where they are kept: empty for
+    # <data_dir>/documents, `file:///path`, or `s3://bucket/prefix?endpoint_url=...&region=...`.
+    max_document_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
+    document_store: str | None = None
 
     @property
     def is_production(self) -> bool:

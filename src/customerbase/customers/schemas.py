@@ -22,6 +22,7 @@ from pydantic import (
 )
 from pydantic_core import InitErrorDetails
 
+from customerbase.documents.schemas import DocumentUpload
 from customerbase.kit import validators as v
 
 
@@ -236,6 +237,8 @@ class CustomerCreate(_Strict):
     reference: Reference | None = None
     source: SourceIn = Source.banking
     metadata: Metadata | None = None
+    # Advancly's documents sent with the onboarding; stored with the customer, atomically.
+    customer_documents: list[DocumentUpload] | None = Field(default=None, max_length=10)
 
     @field_validator("metadata")
     @classmethod
