@@ -38,6 +38,7 @@ TABLES = (
     "kyc_checks",
     "kyc_links",
     "kyc_settings",
+    "documents",
     "audit_entries",
     "events",
     "customer_imports",

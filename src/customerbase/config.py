@@ -54,6 +54,10 @@ class Settings(BaseSettings):
     smtp_password: SecretStr | None = None
     smtp_timeout_seconds: float = 10.0
     mail_from: str = "customerbase <no-reply@customerbase.local>"
+    # Documents: the largest file accepted (bytes), and where they are kept: empty for
+    # <data_dir>/documents, `file:///path`, or `s3://bucket/prefix?endpoint_url=...&region=...`.
+    max_document_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
+    document_store: str | None = None
 
     @property
     def is_production(self) -> bool:

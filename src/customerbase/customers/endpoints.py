@@ -15,6 +15,8 @@ from customerbase.customers.schemas import (
     CustomerUpdate,
 )
 from customerbase.customers.serializers import customer_to_dict, row_to_dict
+from customerbase.documents.endpoints import DocumentStorageDep
+from customerbase.documents.flows import create_customer_with_documents
 from customerbase.kit.crypto import Vault
 from customerbase.kit.db import Database
 from customerbase.kit.dependencies import VaultDep, WriteSessionDep
@@ -51,14 +53,22 @@ WRITE = {**ONE, **error_responses(404, 409)}
     },
 )
 async def create_customer(body: CustomerCreate, request: Request) -> OrjsonResponse:
-    """Create an individual or business customer."""
+    """Create an individual or business customer (with its documents, Advancly's
+    `customer_documents`: the customer and every document are stored together or not at
+    all)."""
     database: Database = request.app.state.database
     vault: Vault = request.app.state.vault
     async with database.fast.connection() as connection:
         tenant = await authenticate_request(request, connection)
-        if not database.fast.is_sqlite:
+        if not database.fast.is_sqlite and not body.customer_documents:
             customer = await service.create_customer_fast(connection, vault, tenant, body)
-    if database.fast.is_sqlite:
+    if body.customer_documents:
+        # Not the one-statement fast path: a transaction holds the customer and its documents.
+        async with database.write_session() as session:
+            customer = await create_customer_with_documents(
+                session, vault, request.app.state.document_storage, tenant, body
+            )
+    elif database.fast.is_sqlite:
         # SQLite writes go through the write engine's one connection, which serialises them.
         async with database.write_session() as session:
             customer = await service.create_customer(session, vault, tenant, body)
@@ -166,8 +176,13 @@ async def blacklist_customer(
 
 @router.delete("/{customer_id}", responses=WRITE)
 async def erase_customer(
-    customer_id: str, tenant: TenantDep, session: WriteSessionDep, vault: VaultDep
+    customer_id: str,
+    tenant: TenantDep,
+    session: WriteSessionDep,
+    vault: VaultDep,
+    storage: DocumentStorageDep,
 ) -> OrjsonResponse:
-    """Erase a customer's personal data irreversibly; the record stays with status `deleted`."""
-    customer = await service.erase_customer(session, vault, tenant, customer_id)
+    """Erase a customer's personal data and documents irreversibly; the record stays with
+    status `deleted`."""
+    customer = await service.erase_customer(session, vault, tenant, customer_id, storage=storage)
     return ok(customer_to_dict(customer, vault), "Customer erased successfully")

@@ -94,7 +94,13 @@ def format_of(name: str) -> ImportFormat:
 
 # --- Reading the file ----------------------------------------------------------------------
 
-_TOP_FIELDS = frozenset(CustomerCreate.model_fields) - {"address", "metadata", "send_kyc_mail"}
+# Documents are not imported (a file of customers carries no files): an unknown column.
+_TOP_FIELDS = frozenset(CustomerCreate.model_fields) - {
+    "address",
+    "metadata",
+    "customer_documents",
+    "send_kyc_mail",
+}
 _ADDRESS_FIELDS = frozenset(Address.model_fields)
 
 
@@ -241,6 +247,9 @@ def check_row(vault: Vault, tenant: Tenant, line: int, payload: dict[str, Any]) 
         data = CustomerCreate.model_validate(payload)
     except ValidationError as exc:
         return [BadRow(line, e.field, e.message) for e in field_errors(exc.errors())]
+    if data.customer_documents is not None:
+        message = "is not imported: upload documents through /v1/customers/{id}/documents"
+        return [BadRow(line, "customer_documents", message)]
     try:
         customer = build_customer(vault, tenant, data)
     except ValidationFailed as exc:

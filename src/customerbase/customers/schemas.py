@@ -22,6 +22,7 @@ from pydantic import (
 )
 from pydantic_core import InitErrorDetails
 
+from customerbase.documents.schemas import DocumentUpload
 from customerbase.kit import validators as v
 
 
@@ -239,6 +240,8 @@ class CustomerCreate(_Strict):
     send_kyc_mail: bool = Field(
         False, description="Email the customer a link to the hosted KYC page (Yativo's flag)"
     )
+    # Advancly's documents sent with the onboarding; stored with the customer, atomically.
+    customer_documents: list[DocumentUpload] | None = Field(default=None, max_length=10)
 
     @field_validator("metadata")
     @classmethod

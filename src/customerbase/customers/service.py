@@ -30,6 +30,8 @@ from customerbase.customers.schemas import (
 )
 from customerbase.customers.search import refresh_search
 from customerbase.customers.serializers import customer_to_dict
+from customerbase.documents.service import erase_customer_documents
+from customerbase.documents.storage import DocumentStorage
 from customerbase.events import changes_between, event_rows, record
 from customerbase.events.service import redact_customer_events
 from customerbase.kit import validators as v
@@ -662,9 +664,16 @@ _ERASED_FIELDS = (
 )
 
 
-async def erase_customer(session: AsyncSession, vault: Vault, tenant: Tenant, key: str) -> Customer:
-    """Irreversibly remove the personal data; keep the record, its id and status `deleted`, so
-    that what refers to it stays consistent. Erasing twice is harmless.
+async def erase_customer(
+    session: AsyncSession,
+    vault: Vault,
+    tenant: Tenant,
+    key: str,
+    *,
+    storage: DocumentStorage,
+) -> Customer:
+    """Irreversibly remove the personal data and the documents; keep the record, its id and
+    status `deleted`, so that what refers to it stays consistent. Erasing twice is harmless.
 
     A blacklisted customer stays blacklisted when erased (the record says so), and the blind
     indexes of its identity numbers, email and phone go to the block list first, so that the
@@ -686,6 +695,7 @@ async def erase_customer(session: AsyncSession, vault: Vault, tenant: Tenant, ke
     await session.flush()
     erased = customer_to_dict(customer, vault)
     await redact_customer_events(session, tenant, customer.id, erased)
+    await erase_customer_documents(session, storage, tenant, customer.id)
     record(
         session,
         tenant,

@@ -10,6 +10,7 @@ link shows a page that says so (never a stack trace). No script runs on these pa
 from __future__ import annotations
 
 import logging
+import re
 import uuid
 from dataclasses import dataclass
 from html import escape
@@ -35,6 +36,9 @@ from customerbase.organizations.service import Tenant
 logger = logging.getLogger("customerbase.kyc.page")
 
 router = APIRouter(prefix="/kyc", include_in_schema=False)
+
+# The page's form posts (for the body limit: they may carry two documents).
+KYC_PAGE_PATHS = re.compile(r"/kyc/[^/]+")
 
 PAGE_HEADERS = {
     "Content-Security-Policy": (

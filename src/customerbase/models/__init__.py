@@ -5,6 +5,7 @@ from customerbase.models.audit_entry import AuditEntry
 from customerbase.models.base import Base
 from customerbase.models.customer import Customer
 from customerbase.models.customer_import import CustomerImport
+from customerbase.models.document import Document
 from customerbase.models.event import Event
 from customerbase.models.identity_block import IdentityBlock
 from customerbase.models.kyc_check import KycCheck
@@ -18,6 +19,7 @@ __all__ = [
     "Base",
     "Customer",
     "CustomerImport",
+    "Document",
     "Event",
     "IdentityBlock",
     "KycCheck",

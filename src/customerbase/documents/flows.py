@@ -1,0 +1,33 @@
+"""Multi-step work across domains: onboarding a customer together with its documents."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from customerbase.customers import service as customers
+from customerbase.customers.schemas import CustomerCreate
+from customerbase.documents import service
+from customerbase.documents.storage import DocumentStorage
+from customerbase.kit.crypto import Vault
+from customerbase.models import Customer
+from customerbase.organizations.service import Tenant
+
+
+async def create_customer_with_documents(
+    session: AsyncSession,
+    vault: Vault,
+    storage: DocumentStorage,
+    tenant: Tenant,
+    data: CustomerCreate,
+) -> Customer:
+    """Advancly's onboarding with `customer_documents`: every document is checked before
+    anything is written, then the customer and its documents go into one transaction, so a
+    failure anywhere stores nothing (files written before it are removed on rollback)."""
+    prepared = [
+        service.prepare_upload(storage, upload, prefix=f"customer_documents[{index}].")
+        for index, upload in enumerate(data.customer_documents or ())
+    ]
+    customer = await customers.create_customer(session, vault, tenant, data)
+    for document in prepared:
+        await service.store_prepared(session, vault, storage, tenant, customer, document)
+    return customer
