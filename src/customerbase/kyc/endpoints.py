@@ -7,12 +7,12 @@ from fastapi import APIRouter, Request
 from customerbase.config import Settings
 from customerbase.kit.crypto import Vault
 from customerbase.kit.db import Database
-from customerbase.kit.dependencies import ReadSessionDep, WriteSessionDep
+from customerbase.kit.dependencies import ReadSessionDep, VaultDep, WriteSessionDep
 from customerbase.kit.envelope import OrjsonResponse, error_responses, ok
 from customerbase.kit.routing import JsonRoute
 from customerbase.kyc import service
 from customerbase.kyc.flows import issue_and_mail
-from customerbase.kyc.schemas import KycLinkRequest, KycTiersUpdate, KycUpgrade
+from customerbase.kyc.schemas import KycLinkRequest, KycReview, KycTiersUpdate, KycUpgrade
 from customerbase.organizations.auth import TenantDep
 
 router = APIRouter(
@@ -48,7 +48,22 @@ async def upgrade_kyc(
         outcome = await service.upgrade(session, vault, settings, tenant, customer_id, body)
     if outcome.refused is not None:
         raise outcome.refused
+    if outcome.submitted:
+        return ok(outcome.overview, "Documents submitted for review", status_code=202)
     return ok(outcome.overview, f"Customer upgraded to tier {outcome.customer.kyc_tier}")
+
+
+@router.post("/customers/{customer_id}/kyc/review", responses=WRITE)
+async def review_kyc(
+    customer_id: str,
+    body: KycReview,
+    tenant: TenantDep,
+    session: WriteSessionDep,
+    vault: VaultDep,
+) -> OrjsonResponse:
+    """Approve or reject the KYC documents waiting for review (tiers 2 and 3)."""
+    data = await service.review(session, vault, tenant, customer_id, body)
+    return ok(data, "KYC review recorded")
 
 
 @router.post("/customers/{customer_id}/kyc/link", responses=WRITE)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import enum
-from datetime import date
 from typing import Annotated, Any
 
 import pycountry
@@ -84,13 +83,10 @@ class KycUpgrade(_Body):
     country: Country | None = None
     address: KycAddress | None = None
     image: Annotated[str, StringConstraints(max_length=2000)] | None = Field(
-        None, description="Bloc's selfie image (a URL); kept as the tier's selfie reference"
+        None, description="Bloc's image URL; accepted for compatibility (upload files as documents)"
     )
     means_of_id: Text100 | None = Field(
         None, description="Bloc's tier-2 ID type (NIN, PASSPORT, DRIVERS_LICENSE, VOTERS_CARD)"
-    )
-    document_ids: list[Annotated[str, StringConstraints(max_length=64)]] | None = Field(
-        None, max_length=10, description="Uploaded documents (ID, proof of address) to review"
     )
 
 
@@ -139,6 +135,3 @@ class KycTiersUpdate(_Body):
     unlimited, one left out keeps its default."""
 
     tiers: dict[Annotated[str, StringConstraints(pattern="^[0-3]$")], TierLimitsIn]
-
-
-DateLike = date

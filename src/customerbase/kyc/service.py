@@ -31,6 +31,8 @@ from customerbase.customers.service import (
     CustomerStateConflict,
     DuplicateCustomer,
 )
+from customerbase.documents import service as documents
+from customerbase.documents.schemas import DocumentStatus, DocumentType
 from customerbase.events import record, register_event_types
 from customerbase.kit import validators as v
 from customerbase.kit.crypto import Vault
@@ -40,8 +42,8 @@ from customerbase.kit.time import isoformat, utcnow
 from customerbase.kyc import links, tiers
 from customerbase.kyc.matching import match_identity
 from customerbase.kyc.providers import Claim, IdentityProvider, provider_for
-from customerbase.kyc.schemas import KycTiersUpdate, KycUpgrade
-from customerbase.models import Customer, KycCheck, KycLink, KycSettings
+from customerbase.kyc.schemas import KycReview, KycTiersUpdate, KycUpgrade
+from customerbase.models import Customer, Document, KycCheck, KycLink, KycSettings
 from customerbase.organizations.service import Tenant
 
 register_event_types(
@@ -57,6 +59,44 @@ register_event_types(
 )
 
 IDENTITY_CHECKS = ("bvn", "nin")
+
+# The documents (of `customerbase.documents`) that satisfy each document requirement.
+ID_DOCUMENT_TYPES = frozenset(
+    {
+        DocumentType.passport,
+        DocumentType.national_id,
+        DocumentType.drivers_license,
+        DocumentType.voters_card,
+        DocumentType.nin_slip,
+    }
+)
+ADDRESS_DOCUMENT_TYPES = frozenset({DocumentType.utility_bill, DocumentType.bank_statement})
+DOCUMENT_REQUIREMENTS = {
+    "id_document": ID_DOCUMENT_TYPES,
+    "proof_of_address": ADDRESS_DOCUMENT_TYPES,
+}
+# What a KYC review decides on: the requirements' documents and the selfie that goes with them.
+KYC_DOCUMENT_TYPES = ID_DOCUMENT_TYPES | ADDRESS_DOCUMENT_TYPES | {DocumentType.selfie}
+
+
+def document_requirement(docs: list[Document], name: str) -> tuple[str, str | None]:
+    """(status, reason) of a document requirement from the customer's own documents."""
+    types = {t.value for t in DOCUMENT_REQUIREMENTS[name]}
+    relevant = [d for d in docs if d.document_type in types and d.person_id is None]
+    if any(d.status == DocumentStatus.verified for d in relevant):
+        return "verified", None
+    if any(d.status == DocumentStatus.pending_review for d in relevant):
+        return "pending", "waiting for review"
+    if relevant:
+        reasons = list(relevant[-1].review_reasons or [])
+        return "failed", "rejected: " + ("; ".join(reasons) or "no reason given")
+    return "missing", f"required: {tiers.REQUIREMENT_TEXT[name]}"
+
+
+async def customer_documents(
+    session: AsyncSession, tenant: Tenant, customer: Customer
+) -> list[Document]:
+    return await documents.list_documents(session, tenant, customer.id)
 
 
 class KycRequirementsNotMet(ValidationFailed):
@@ -162,7 +202,7 @@ def _present(customer: Customer) -> dict[str, bool]:
 
 
 def requirements_for(
-    customer: Customer, target: int, checks: list[KycCheck]
+    customer: Customer, target: int, checks: list[KycCheck], docs: list[Document]
 ) -> list[dict[str, Any]]:
     """Each requirement of `target` (and the tiers below), with its status and reason."""
     present = _present(customer)
@@ -181,9 +221,7 @@ def requirements_for(
             else:
                 result.append(_requirement(tier, name, "pending", "not verified yet"))
         else:
-            result.append(
-                _requirement(tier, name, "missing", f"required: {tiers.REQUIREMENT_TEXT[name]}")
-            )
+            result.append(_requirement(tier, name, *document_requirement(docs, name)))
     return result
 
 
@@ -194,10 +232,15 @@ async def kyc_overview(session: AsyncSession, tenant: Tenant, key: str) -> dict[
 
 async def _overview(session: AsyncSession, tenant: Tenant, customer: Customer) -> dict[str, Any]:
     checks = await _checks(session, tenant, customer.id)
+    docs = await customer_documents(session, tenant, customer)
     limits = await tiers.tier_limits(session, tenant)
     next_tier = customer.kyc_tier + 1 if customer.kyc_tier < tiers.TIERS[-1] else None
     requirements = (
-        [r for r in requirements_for(customer, next_tier, checks) if r["tier"] > customer.kyc_tier]
+        [
+            r
+            for r in requirements_for(customer, next_tier, checks, docs)
+            if r["tier"] > customer.kyc_tier
+        ]
         if next_tier is not None and customer.customer_type == "individual"
         else []
     )
@@ -212,6 +255,16 @@ async def _overview(session: AsyncSession, tenant: Tenant, customer: Customer) -
         "next_tier_limits": limits[next_tier].as_dict() if next_tier is not None else None,
         "requirements": requirements,
         "checks": [check_to_dict(check) for check in checks],
+        "documents": [
+            {
+                "id": str(d.id),
+                "document_type": d.document_type,
+                "status": d.status,
+                "review_reasons": list(d.review_reasons or []),
+            }
+            for d in docs
+            if d.document_type in {t.value for t in KYC_DOCUMENT_TYPES} and d.person_id is None
+        ],
         "kyc_link": customer.kyc_link,
         "tos_link": customer.tos_link,
     }
@@ -225,6 +278,9 @@ class UpgradeOutcome:
     customer: Customer
     overview: dict[str, Any]
     refused: KycRequirementsNotMet | None = None
+    # Every requirement verified but documents waiting for review: submitted (kyc_status
+    # pending), the tier moves when the review approves.
+    submitted: bool = False
     checks: list[dict[str, Any]] = field(default_factory=list)
 
 
@@ -474,17 +530,24 @@ async def upgrade(
                 session, vault, settings, tenant, customer, claimed, provider=provider
             )
             outcome.update(check.details["fields"])
+    docs = await customer_documents(session, tenant, customer) if body.tier > 1 else []
     for tier, name in tiers.requirements_up_to(body.tier):
         if tier > 1 and tier > customer.kyc_tier:
-            outcome[name] = {
-                "status": "missing",
-                "reason": f"required: {tiers.REQUIREMENT_TEXT[name]}",
-            }
+            status, reason = document_requirement(docs, name)
+            outcome[name] = {"status": status, "reason": reason}
     failed = [
         FieldError(name, result["reason"] or result["status"])
         for name, result in outcome.items()
-        if result["status"] != "verified"
+        if result["status"] not in ("verified", "pending")
     ]
+    waiting = [name for name, result in outcome.items() if result["status"] == "pending"]
+    if waiting and not failed:
+        # The documents are in: a submission (or a resubmission after a rejection).
+        if customer.kyc_tier < 1:
+            _apply_tier1(vault, customer, body, claimed)
+            customer.kyc_tier = 1
+        await submit(session, vault, tenant, customer)
+        return UpgradeOutcome(customer, await _overview(session, tenant, customer), submitted=True)
     if failed:
         await session.flush()
         overview = await _overview(session, tenant, customer)
@@ -516,6 +579,96 @@ async def upgrade(
         before=before,
     )
     return UpgradeOutcome(customer, await _overview(session, tenant, customer))
+
+
+async def submit(session: AsyncSession, vault: Vault, tenant: Tenant, customer: Customer) -> None:
+    """Documents wait for review: `kyc_status` becomes `pending` (a resubmission clears the
+    last rejection's reasons)."""
+    before = customer_to_dict(customer, vault)
+    customer.kyc_status = "pending"
+    customer.rejection_reasons = []
+    customer.updated_at = utcnow()
+    await session.flush()
+    record(
+        session,
+        tenant,
+        "customer.kyc.submitted",
+        customer_to_dict(customer, vault),
+        customer_id=customer.id,
+        before=before,
+    )
+
+
+def reachable_tier(customer: Customer, docs: list[Document]) -> int:
+    """The highest tier whose requirements are all verified (tier 1 comes from its identity
+    check, so it is the customer's tier at least)."""
+    tier = customer.kyc_tier
+    while tier < tiers.TIERS[-1] and tier >= 1:
+        names = tiers.TIER_REQUIREMENTS[tier + 1]
+        if not all(document_requirement(docs, name)[0] == "verified" for name in names):
+            break
+        tier += 1
+    return tier
+
+
+async def review(
+    session: AsyncSession, vault: Vault, tenant: Tenant, key: str, body: KycReview
+) -> dict[str, Any]:
+    """A reviewer's decision on the KYC documents waiting for review (or the one named):
+    approve verifies them and moves the tier as far as the requirements now allow; reject
+    rejects them with the reasons, which the customer object then carries."""
+    customer = await _customer(session, tenant, key, for_update=True)
+    _ensure_changeable(customer)
+    if body.decision == "reject" and not body.reasons:
+        raise ValidationFailed.for_field("reasons", "are required to reject")
+    kyc_types = {t.value for t in KYC_DOCUMENT_TYPES}
+    docs = await customer_documents(session, tenant, customer)
+    waiting = [
+        d
+        for d in docs
+        if d.status == DocumentStatus.pending_review
+        and d.document_type in kyc_types
+        and d.person_id is None
+    ]
+    if body.document_id is not None:
+        named = await documents.get_document(session, tenant, customer.id, body.document_id)
+        waiting = [d for d in waiting if d.id == named.id]
+    if not waiting:
+        raise KycNotPending("No KYC document of this customer is waiting for review")
+    verdict = DocumentStatus.verified if body.decision == "approve" else DocumentStatus.rejected
+    for document in waiting:
+        await documents.set_review(
+            session,
+            tenant,
+            customer.id,
+            document.id,
+            status=verdict,
+            reasons=body.reasons if verdict is DocumentStatus.rejected else (),
+        )
+    before = customer_to_dict(customer, vault)
+    if verdict is DocumentStatus.rejected:
+        customer.kyc_status = "rejected"
+        customer.rejection_reasons = list(body.reasons)
+        event = "customer.kyc.rejected"
+    else:
+        still_waiting = any(
+            d.status == DocumentStatus.pending_review and d.document_type in kyc_types for d in docs
+        )
+        customer.kyc_tier = reachable_tier(customer, docs)
+        customer.kyc_status = "pending" if still_waiting else "approved"
+        customer.rejection_reasons = []
+        event = "customer.kyc.approved"
+    customer.updated_at = utcnow()
+    await session.flush()
+    record(
+        session,
+        tenant,
+        event,
+        customer_to_dict(customer, vault),
+        customer_id=customer.id,
+        before=before,
+    )
+    return await _overview(session, tenant, customer)
 
 
 # --- Links ---------------------------------------------------------------------------------
