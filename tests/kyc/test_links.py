@@ -10,6 +10,7 @@ import pytest
 
 from customerbase.kit.time import utcnow
 from customerbase.kyc import page
+from tests.documents.support import png
 from tests.kyc.support import make_customer
 
 
@@ -107,7 +108,7 @@ async def test_the_page_verifies_once_then_the_link_is_used(client: httpx.AsyncC
     assert got["kyc_tier"] == 0
     verified = await client.post(url, data={"id_type": "bvn", "id_number": "22200000001"})
     assert verified.status_code == 200, verified.text
-    assert "You are verified" in verified.text
+    assert "your identity is verified" in verified.text
     got = (await client.get(f"/v1/customers/{customer['id']}")).json()["data"]
     assert (got["kyc_tier"], got["kyc_status"]) == (1, "approved")
     used = await client.get(url)
@@ -152,3 +153,78 @@ async def test_accepting_the_terms_page_records_it(client: httpx.AsyncClient) ->
     history = (await client.get(f"/v1/customers/{customer['id']}/history")).json()["data"]
     assert history[0]["action"] == "customer.kyc.terms_accepted"
     assert history[0]["actor"]["type"] == "customer"
+
+
+async def test_the_page_takes_the_id_document_and_selfie_for_review(
+    client: httpx.AsyncClient,
+) -> None:
+    customer = await make_customer(client)
+    link = await issue(client, customer["id"])
+    response = await client.post(
+        path_of(link["kyc_link"]),
+        data={
+            "id_type": "bvn",
+            "id_number": "22200000001",
+            "accept_terms": "yes",
+            "id_document_type": "national_id",
+        },
+        files={"id_document": ("id.png", png()), "selfie": ("me.png", png())},
+    )
+    assert response.status_code == 200, response.text
+    assert "being reviewed" in response.text
+    overview = (await client.get(f"/v1/customers/{customer['id']}/kyc")).json()["data"]
+    assert (overview["tier"], overview["kyc_status"]) == (1, "pending")
+    assert {d["document_type"]: d["status"] for d in overview["documents"]} == {
+        "national_id": "pending_review",
+        "selfie": "pending_review",
+    }
+    reviewed = await client.post(
+        f"/v1/customers/{customer['id']}/kyc/review", json={"decision": "approve"}
+    )
+    assert reviewed.json()["data"]["tier"] == 2
+
+
+async def test_a_rejected_customer_resubmits_through_a_new_link(
+    client: httpx.AsyncClient,
+) -> None:
+    customer = await make_customer(client)
+    kyc = f"/v1/customers/{customer['id']}/kyc"
+    assert (await client.post(f"{kyc}/upgrade", json={"tier": 1, "bvn": "22200000001"})).is_success
+    link = await issue(client, customer["id"])
+    url = path_of(link["kyc_link"])
+    page_text = (await client.get(url)).text
+    assert "id=id_number" not in page_text  # tier 1 is done: only the documents are asked
+    missing = await client.post(url, data={"accept_terms": "yes"})
+    assert missing.status_code == 422
+    assert "Upload your ID document and a selfie" in missing.text
+    files = {"id_document": ("id.png", png()), "selfie": ("me.png", png())}
+    form = {"accept_terms": "yes", "id_document_type": "passport"}
+    sent = await client.post(url, data=form, files=files)
+    assert sent.status_code == 200, sent.text
+    rejected = await client.post(
+        f"{kyc}/review", json={"decision": "reject", "reasons": ["the ID has expired"]}
+    )
+    assert rejected.json()["data"]["kyc_status"] == "rejected"
+    again = await issue(client, customer["id"])
+    shown = await client.get(path_of(again["kyc_link"]))
+    assert "the ID has expired" in shown.text
+    resent = await client.post(
+        path_of(again["kyc_link"]), data={"accept_terms": "yes"}, files=files
+    )
+    assert resent.status_code == 200
+    got = (await client.get(f"/v1/customers/{customer['id']}")).json()["data"]
+    assert (got["kyc_status"], got["rejection_reasons"]) == ("pending", [])
+
+
+async def test_the_page_refuses_a_file_that_is_not_a_document(client: httpx.AsyncClient) -> None:
+    customer = await make_customer(client)
+    kyc = f"/v1/customers/{customer['id']}/kyc"
+    assert (await client.post(f"{kyc}/upgrade", json={"tier": 1, "bvn": "22200000001"})).is_success
+    link = await issue(client, customer["id"])
+    files = {"id_document": ("id.exe", b"MZ" + b"\x00" * 200), "selfie": ("me.png", png())}
+    response = await client.post(
+        path_of(link["kyc_link"]), data={"accept_terms": "yes"}, files=files
+    )
+    assert response.status_code == 422
+    assert "ID document:" in response.text
+    assert (await client.get(path_of(link["kyc_link"]))).status_code == 200  # not used up

@@ -19,6 +19,7 @@ from customerbase.app import create_app
 from customerbase.kit.db import Database
 from tests.conftest import Org
 from tests.kyc.conftest import served, settings_with
+from tests.documents.support import png
 from tests.kyc.support import AYO
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -70,9 +71,12 @@ async def fits_the_screen(page: Page) -> None:
 
 
 async def test_a_customer_verifies_on_a_phone_after_one_refusal(
-    browser: Browser, site: tuple[str, httpx.AsyncClient]
+    browser: Browser, site: tuple[str, httpx.AsyncClient], tmp_path: Path
 ) -> None:
     _, client = site
+    id_file, selfie_file = tmp_path / "licence.png", tmp_path / "selfie.png"
+    id_file.write_bytes(png())
+    selfie_file.write_bytes(png())
     customer_id, url = await link_for(client, date_of_birth=None)
     context = await browser.new_context(**PHONE)
     page = await context.new_page()
@@ -95,20 +99,25 @@ async def test_a_customer_verifies_on_a_phone_after_one_refusal(
         assert "the name does not match the NIN record" in await errors.inner_text()
         await fits_the_screen(page)
 
-        # The BVN that matches: verified, tier 1.
+        # The BVN that matches, with an ID document and a selfie: tier 1, documents in review.
         await page.select_option("#id_type", "bvn")
         await page.fill("#id_number", "22200000001")
         await page.fill("#date_of_birth", "1994-04-14")
+        await page.select_option("#id_document_type", "drivers_license")
+        await page.set_input_files("#id_document", str(id_file))
+        await page.set_input_files("#selfie", str(selfie_file))
         await page.click("#submit")
         await page.locator("#done").wait_for()
         assert await page.locator("#tier").inner_text() == "1"
+        assert await page.locator("#reviewing").is_visible()
+        await fits_the_screen(page)
 
         got = (await client.get(f"/v1/customers/{customer_id}")).json()["data"]
-        assert (got["kyc_tier"], got["kyc_status"], got["tos_status"]) == (
-            1,
-            "approved",
-            "accepted",
+        assert (got["kyc_tier"], got["kyc_status"], got["tos_status"]) == (1, "pending", "accepted")
+        reviewed = await client.post(
+            f"/v1/customers/{customer_id}/kyc/review", json={"decision": "approve"}
         )
+        assert reviewed.json()["data"]["tier"] == 2
 
         # The link is used up now.
         await page.goto(url)

@@ -19,9 +19,12 @@ from typing import Any
 from fastapi import APIRouter, Request
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.datastructures import UploadFile
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from customerbase.config import Settings
+from customerbase.documents import service as documents
+from customerbase.documents.storage import DocumentStorage
 from customerbase.kit.actor import Actor, set_actor
 from customerbase.kit.crypto import Vault
 from customerbase.kit.db import Database
@@ -154,50 +157,121 @@ def _requirements_html(requirements: list[dict[str, Any]]) -> str:
     return f"<ul id=requirements>{items}</ul>"
 
 
+ID_DOCUMENT_CHOICES = (
+    ("passport", "International passport"),
+    ("national_id", "National ID card"),
+    ("drivers_license", "Driver's licence"),
+    ("voters_card", "Voter's card"),
+    ("nin_slip", "NIN slip"),
+)
+ADDRESS_DOCUMENT_CHOICES = (
+    ("utility_bill", "Utility bill"),
+    ("bank_statement", "Bank statement"),
+)
+ACCEPT = "image/jpeg,image/png,application/pdf"
+
+
+def _select(name: str, choices: tuple[tuple[str, str], ...]) -> str:
+    options = "".join(f"<option value={value}>{escape(label)}</option>" for value, label in choices)
+    return f"<select id={name} name={name}>{options}</select>"
+
+
+def _documents_html(next_tier: int) -> str:
+    """The uploads the next tier needs: the ID document and a selfie (optional on the way to
+    tier 1, when they are sent along for tier 2), or the proof of address."""
+    if next_tier == 3:
+        return (
+            "<fieldset><legend>Proof of address</legend>"
+            "<label for=proof_of_address_type>Document</label>"
+            + _select("proof_of_address_type", ADDRESS_DOCUMENT_CHOICES)
+            + f"<input id=proof_of_address name=proof_of_address type=file accept='{ACCEPT}'"
+            " required></fieldset>"
+        )
+    required = " required" if next_tier == 2 else ""
+    optional = "" if next_tier == 2 else " (optional now, needed for tier 2)"
+    return (
+        f"<fieldset><legend>ID document and selfie{optional}</legend>"
+        "<label for=id_document_type>ID document</label>"
+        + _select("id_document_type", ID_DOCUMENT_CHOICES)
+        + f"<input id=id_document name=id_document type=file accept='{ACCEPT}'{required}>"
+        "<label for=selfie>A selfie</label>"
+        f"<input id=selfie name=selfie type=file accept='image/jpeg,image/png'"
+        f" capture=user{required}></fieldset>"
+    )
+
+
 def _form_html(token: str, customer: Customer, overview: dict[str, Any], errors: list[str]) -> str:
-    needs_dob = customer.date_of_birth_encrypted is None
+    next_tier = overview["next_tier"]
     error_html = (
         "<div class='card error' id=errors role=alert><strong>We could not verify you:</strong>"
         "<ul>" + "".join(f"<li>{escape(e)}</li>" for e in errors) + "</ul></div>"
         if errors
         else ""
     )
-    dob = (
-        "<label for=date_of_birth>Date of birth</label>"
-        "<input id=date_of_birth name=date_of_birth type=date required>"
-        if needs_dob
+    rejected = (
+        "<div class='card error' id=rejection><strong>Your documents were not accepted:</strong>"
+        "<ul>"
+        + "".join(f"<li>{escape(r)}</li>" for r in overview["rejection_reasons"])
+        + "</ul><p>Please send them again.</p></div>"
+        if overview["kyc_status"] == "rejected" and overview["rejection_reasons"]
         else ""
     )
+    identity = ""
+    if next_tier == 1:
+        dob = (
+            "<label for=date_of_birth>Date of birth</label>"
+            "<input id=date_of_birth name=date_of_birth type=date required>"
+            if customer.date_of_birth_encrypted is None
+            else ""
+        )
+        identity = (
+            "<fieldset><legend>Identity number</legend>"
+            "<label for=id_type>Type</label>"
+            "<select id=id_type name=id_type><option value=bvn>BVN (Bank Verification Number)"
+            "</option><option value=nin>NIN (National Identification Number)</option></select>"
+            "<label for=id_number>Number (11 digits)</label>"
+            "<input id=id_number name=id_number inputmode=numeric autocomplete=off"
+            f" pattern='[0-9]{{11}}' maxlength=11 required>{dob}</fieldset>"
+        )
     terms_checked = " checked" if customer.tos_status == "accepted" else ""
     return (
-        f"{error_html}<form class=card method=post action='/kyc/{escape(token)}'"
-        " enctype=multipart/form-data>"
-        "<label for=id_type>Identity number</label>"
-        "<select id=id_type name=id_type><option value=bvn>BVN (Bank Verification Number)"
-        "</option><option value=nin>NIN (National Identification Number)</option></select>"
-        "<label for=id_number>Number (11 digits)</label>"
-        "<input id=id_number name=id_number inputmode=numeric autocomplete=off"
-        " pattern='[0-9]{11}' maxlength=11 required>"
-        f"{dob}"
+        f"{rejected}{error_html}<form class=card method=post action='/kyc/{escape(token)}'"
+        f" enctype=multipart/form-data>{identity}{_documents_html(next_tier)}"
         f"<p class=terms><label><input type=checkbox id=accept_terms name=accept_terms"
         f" value=yes required{terms_checked}>I accept the"
         f" <a href='/kyc/{escape(token)}/terms'>terms of service</a></label></p>"
-        "<button type=submit id=submit>Verify my identity</button></form>"
+        "<button type=submit id=submit>Send</button></form>"
     )
+
+
+def _reviewing(overview: dict[str, Any]) -> bool:
+    """Everything the next tier needs is in and waits for review."""
+    statuses = {r["status"] for r in overview["requirements"]}
+    return overview["kyc_status"] == "pending" and statuses <= {"verified", "pending"}
+
+
+def done_page(customer: Customer, *, reviewing: bool, status: int = 200) -> HTMLResponse:
+    name = escape(customer.first_name or "there")
+    review = (
+        "<p id=reviewing>Your documents were received and are being reviewed.</p>"
+        if reviewing
+        else ""
+    )
+    body = (
+        f"<div class=card id=done><h1>Thank you</h1><p>Hello {name}, your identity is verified"
+        f" to tier <span id=tier>{customer.kyc_tier}</span>.</p>{review}</div>"
+    )
+    return html_page("Identity verification", body, status_code=status)
 
 
 def render_form(
     token: str, customer: Customer, overview: dict[str, Any], errors: list[str], status: int = 200
 ) -> HTMLResponse:
     name = escape(customer.first_name or "there")
-    tier = overview["tier"]
-    if overview["next_tier"] is None or overview["next_tier"] > 1:
-        body = (
-            f"<div class=card id=done><h1>You are verified</h1><p>Hello {name}, your identity"
-            f" is verified (tier <span id=tier>{tier}</span>). Nothing more is needed here.</p>"
-            "</div>"
-        )
-        return html_page("Identity verified", body, status_code=status)
+    if overview["next_tier"] is None:
+        return done_page(customer, reviewing=False, status=status)
+    if _reviewing(overview) and not errors:
+        return done_page(customer, reviewing=True, status=status)
     body = (
         f"<h1>Verify your identity</h1><div class=card><p>Hello {name}. To reach tier"
         f" {overview['next_tier']} we need:</p>{_requirements_html(overview['requirements'])}"
@@ -227,13 +301,60 @@ def _form_text(form: Any, name: str) -> str:
     return value.strip() if isinstance(value, str) else ""
 
 
+@dataclass(frozen=True, slots=True)
+class _Upload:
+    label: str
+    document_type: str
+    filename: str | None
+    content: bytes
+
+
+async def _uploads(form: Any, next_tier: int) -> list[_Upload]:
+    """The files the form carries (an empty file input sends an empty part: not a file)."""
+    wanted = (
+        [("proof_of_address", "Proof of address", _form_text(form, "proof_of_address_type"))]
+        if next_tier == 3
+        else [
+            ("id_document", "ID document", _form_text(form, "id_document_type")),
+            ("selfie", "Selfie", "selfie"),
+        ]
+    )
+    found: list[_Upload] = []
+    for field_name, label, document_type in wanted:
+        part = form.get(field_name)
+        if isinstance(part, UploadFile):
+            content = await part.read()
+            if content:
+                found.append(_Upload(label, document_type or "other", part.filename, content))
+    return found
+
+
+def _identity_body(form: Any, errors: list[str]) -> KycUpgrade | None:
+    id_type = _form_text(form, "id_type")
+    if id_type not in ("bvn", "nin"):
+        errors.append("Choose BVN or NIN")
+        return None
+    payload: dict[str, Any] = {"tier": 1, id_type: _form_text(form, "id_number")}
+    dob = _form_text(form, "date_of_birth")
+    if dob:
+        payload["date_of_birth"] = dob
+    try:
+        return KycUpgrade.model_validate(payload)
+    except ValidationError as exc:
+        labels = {"bvn": "BVN", "nin": "NIN", "date_of_birth": "Date of birth"}
+        for error in exc.errors():
+            where = str(error["loc"][0]) if error["loc"] else "form"
+            message = error["msg"].removeprefix("Value error, ")
+            errors.append(f"{labels.get(where, where)}: {message}")
+        return None
+
+
 @router.post("/{token}")
 async def submit_kyc_page(token: str, request: Request) -> Response:
     database, vault, settings = _app_parts(request)
-    form = await request.form(max_files=4, max_fields=20)
-    id_type = _form_text(form, "id_type")
+    storage: DocumentStorage = request.app.state.document_storage
+    form = await request.form(max_files=4, max_fields=20, max_part_size=1024 * 1024)
     errors: list[str] = []
-    refused = None
     async with database.write_session() as session:
         try:
             opened = await open_link(session, vault, token)
@@ -242,50 +363,55 @@ async def submit_kyc_page(token: str, request: Request) -> Response:
         customer, tenant = opened.customer, opened.tenant
         set_actor(Actor("customer", str(customer.id), request_id_of(request.scope)))
         overview = await service.kyc_overview(session, tenant, str(customer.id))
-        if overview["next_tier"] != 1:
+        next_tier = overview["next_tier"]
+        if next_tier is None:
             return render_form(token, customer, overview, [])
         if _form_text(form, "accept_terms") != "yes" and customer.tos_status != "accepted":
             errors.append("Accept the terms of service to continue")
-        if id_type not in ("bvn", "nin"):
-            errors.append("Choose BVN or NIN")
-        payload: dict[str, Any] = {"tier": 1, id_type or "bvn": _form_text(form, "id_number")}
-        dob = _form_text(form, "date_of_birth")
-        if dob:
-            payload["date_of_birth"] = dob
-        try:
-            body = KycUpgrade.model_validate(payload)
-        except ValidationError as exc:
-            labels = {"bvn": "BVN", "nin": "NIN", "date_of_birth": "Date of birth"}
-            for error in exc.errors():
-                where = str(error["loc"][0]) if error["loc"] else "form"
-                errors.append(
-                    f"{labels.get(where, where)}: {error['msg'].removeprefix('Value error, ')}"
-                )
-            body = None
-        if errors or body is None:
+        body = _identity_body(form, errors) if next_tier == 1 else None
+        uploads = await _uploads(form, next_tier)
+        if next_tier > 1 and len(uploads) < (2 if next_tier == 2 else 1):
+            errors.append(
+                "Upload your proof of address"
+                if next_tier == 3
+                else "Upload your ID document and a selfie"
+            )
+        if errors:
             return render_form(token, customer, overview, errors, status=422)
         await service.accept_terms(session, vault, tenant, customer)
-        try:
-            outcome = await service.upgrade(
-                session, vault, settings, tenant, str(customer.id), body
-            )
-        except CustomerbaseError as exc:
-            # A duplicate or blocked number, or the provider is down: say so; keep the terms.
-            errors.append(exc.message)
-            outcome = None
-        if outcome is not None and outcome.refused is None:
-            opened.link.used_at = utcnow()
-            service.record_link_used(session, vault, tenant, customer)
-            return html_page(
-                "Identity verified",
-                "<div class=card id=done><h1>You are verified</h1><p>Thank you. Your identity"
-                f" is verified (tier <span id=tier>{customer.kyc_tier}</span>).</p></div>",
-            )
-        if outcome is not None and outcome.refused is not None:
-            refused = outcome
-            errors.extend(f.message for f in outcome.refused.fields)
-        overview = refused.overview if refused else overview
-    return render_form(token, customer, overview, errors, status=422)
+        if body is not None:
+            try:
+                outcome = await service.upgrade(
+                    session, vault, settings, tenant, str(customer.id), body
+                )
+            except CustomerbaseError as exc:
+                # A duplicate or blocked number, or the provider is down: say so; keep the terms.
+                return render_form(token, customer, overview, [exc.message], status=422)
+            if outcome.refused is not None:
+                messages = [f.message for f in outcome.refused.fields]
+                return render_form(token, customer, outcome.overview, messages, status=422)
+        for upload in uploads:
+            try:
+                await documents.store_document(
+                    session,
+                    vault,
+                    storage,
+                    tenant,
+                    customer.id,
+                    document_type=upload.document_type,
+                    filename=upload.filename,
+                    content=upload.content,
+                )
+            except CustomerbaseError as exc:
+                errors.append(f"{upload.label}: {exc.message}")
+        if errors:
+            overview = await service.kyc_overview(session, tenant, str(customer.id))
+            return render_form(token, customer, overview, errors, status=422)
+        if uploads:
+            await service.submit(session, vault, tenant, customer)
+        opened.link.used_at = utcnow()
+        service.record_link_used(session, vault, tenant, customer)
+        return done_page(customer, reviewing=bool(uploads))
 
 
 @router.get("/{token}/terms")
