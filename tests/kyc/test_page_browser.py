@@ -18,8 +18,8 @@ import pytest_asyncio
 from customerbase.app import create_app
 from customerbase.kit.db import Database
 from tests.conftest import Org
-from tests.kyc.conftest import served, settings_with
 from tests.documents.support import png
+from tests.kyc.conftest import served, settings_with
 from tests.kyc.support import AYO
 
 CHROMIUM = Path("/usr/bin/chromium")
