@@ -26,6 +26,7 @@ from customerbase.kit.envelope import (
     ok,
 )
 from customerbase.kit.routing import JsonRoute
+from customerbase.onboarding.service import create_customer_with_people
 from customerbase.organizations.auth import TenantDep, authenticate_request
 
 router = APIRouter(
@@ -55,9 +56,13 @@ async def create_customer(body: CustomerCreate, request: Request) -> OrjsonRespo
     vault: Vault = request.app.state.vault
     async with database.fast.connection() as connection:
         tenant = await authenticate_request(request, connection)
-        if not database.fast.is_sqlite:
+        if not database.fast.is_sqlite and not body.people:
             customer = await service.create_customer_fast(connection, vault, tenant, body)
-    if database.fast.is_sqlite:
+    if body.people:
+        # People inline: the customer and each person in one transaction, all or nothing.
+        async with database.write_session() as session:
+            customer = await create_customer_with_people(session, vault, tenant, body)
+    elif database.fast.is_sqlite:
         # SQLite writes go through the write engine's one connection, which serialises them.
         async with database.write_session() as session:
             customer = await service.create_customer(session, vault, tenant, body)

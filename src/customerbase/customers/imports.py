@@ -45,6 +45,7 @@ from customerbase.kit.errors import CustomerbaseError, NotFound, ValidationFaile
 from customerbase.kit.handlers import field_errors
 from customerbase.kit.time import isoformat, utcnow
 from customerbase.models import Customer, CustomerImport, IdentityBlock
+from customerbase.models.base import JSONType
 from customerbase.organizations.service import Tenant
 
 log = logging.getLogger(__name__)
@@ -505,7 +506,9 @@ def _sqlite_processors(session: AsyncSession) -> list[Callable[[Any], Any] | Non
     ]
 
 
-_JSON_COLUMNS = frozenset(i for i, name in enumerate(COLUMNS) if name in ("address", "metadata"))
+_JSON_COLUMNS = frozenset(
+    i for i, (_, column) in enumerate(_MAPPER_COLUMNS) if column.type is JSONType
+)
 
 
 async def write_rows(session: AsyncSession, rows: Sequence[CheckedRow]) -> None:
