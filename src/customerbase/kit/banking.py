@@ -66,7 +66,7 @@ def swift_code(value: str) -> str:
     if len(code) not in (8, 11):
         raise ValueError("must be a SWIFT/BIC code of 8 or 11 characters")
     try:
-        BIC(code)
+        BIC(code, enforce_swift_compliance=True)
     except SchwiftyException:
         raise ValueError(
             "is not a valid SWIFT/BIC code (4 letters for the bank, an ISO country code, "

@@ -312,7 +312,7 @@ async def _add_people(
             country=customer.country,
             prefix=where,
         )
-        total += person.ownership_basis_points or 0
+        total += _basis_points(data.ownership_percentage) or 0
         if total > 10_000 and prefix is not None:
             errors.append(
                 FieldError(f"{where}ownership_percentage", "makes the people's total exceed 100")
