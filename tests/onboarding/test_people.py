@@ -107,9 +107,7 @@ async def test_advancly_corporate_customer_people_with_numeric_person_type_are_a
         "individual_tax_identification-number": "",
         "educational_qualification": "Emeritus",
     }
-    created = await create(
-        client, factories.business(corporate_customer_people=[advancly_person])
-    )
+    created = await create(client, factories.business(corporate_customer_people=[advancly_person]))
     (person,) = (await client.get(people_url(created["id"]))).json()["data"]
     assert person["person_type"] == ["director"]
     assert person["middle_name"] is None
@@ -194,10 +192,7 @@ async def test_concurrent_additions_never_take_the_total_past_100(
 ) -> None:
     business = await create(client, factories.business())
     responses = await asyncio.gather(
-        *(
-            client.post(people_url(business["id"]), json=director(f"P{n}", 30))
-            for n in range(8)
-        )
+        *(client.post(people_url(business["id"]), json=director(f"P{n}", 30)) for n in range(8))
     )
     statuses = sorted(r.status_code for r in responses)
     assert statuses == [201] * 3 + [409] * 5

@@ -35,9 +35,7 @@ def test_nuban_check_digit_matches_the_cbn_worked_example() -> None:
 
 def test_six_digit_and_five_digit_bank_codes_use_the_fifteen_digit_scheme() -> None:
     serial = "123456789"
-    assert banking.nuban_check_digit("50211", serial) == banking.nuban_check_digit(
-        "950211", serial
-    )
+    assert banking.nuban_check_digit("50211", serial) == banking.nuban_check_digit("950211", serial)
     assert banking.nuban_check_digit("058", serial) == banking.nuban_check_digit("000058", serial)
 
 
@@ -111,7 +109,10 @@ INVALID: list[tuple[dict[str, Any], str]] = [
     ),
     ({"bank_account": {"bank_name": "GTB"}}, "bank_account.account_number"),
     ({"next_of_kin": next_of_kin(email="not-an-email")}, "next_of_kin.email"),
-    ({"next_of_kin": next_of_kin(phone_number="0805", dial_code="+234")}, "next_of_kin.phone_number"),
+    (
+        {"next_of_kin": next_of_kin(phone_number="0805", dial_code="+234")},
+        "next_of_kin.phone_number",
+    ),
     ({"next_of_kin": {"last_name": "Oladeji"}}, "next_of_kin.first_name"),
     ({"photo_url": "ftp://example.com/a.png"}, "photo_url"),
     ({"website": "kolafoods"}, "website"),
@@ -177,7 +178,11 @@ async def test_an_individual_moves_to_business_by_patch_with_its_business_fields
     assert moved["industry"] == "logistics"
     assert moved["website"] == "https://ayologistics.example"
     assert moved["address"]["street"] == "5 Creek Road"
-    assert moved["operating_address"] == {"street": "9 Wharf Road", "city": "Apapa", "country": "NG"}
+    assert moved["operating_address"] == {
+        "street": "9 Wharf Road",
+        "city": "Apapa",
+        "country": "NG",
+    }
     assert moved["bank_account"]["account_name"] == "Ayo Logistics Ltd"
     assert await read(client, created["id"]) == moved
 
