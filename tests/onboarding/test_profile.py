@@ -83,7 +83,8 @@ async def test_individual_profile_is_stored_and_shown_with_numbers_masked(
     async with database.read_session() as session:
         row = await session.scalar(select(Customer).where(Customer.email == payload["email"]))
     assert row is not None
-    assert row.tin_encrypted is not None and b"123456780001" not in row.tin_encrypted
+    assert row.tin_encrypted is not None
+    assert b"123456780001" not in row.tin_encrypted
     assert row.bank_account_number_encrypted is not None
     assert account.encode() not in row.bank_account_number_encrypted
     assert "account_number" not in (row.bank_account or {})
