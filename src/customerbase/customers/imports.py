@@ -242,6 +242,8 @@ def check_row(vault: Vault, tenant: Tenant, line: int, payload: dict[str, Any]) 
         data = CustomerCreate.model_validate(payload)
     except ValidationError as exc:
         return [BadRow(line, e.field, e.message) for e in field_errors(exc.errors())]
+    if data.people:
+        return [BadRow(line, "people", "are not imported: add them with POST .../people")]
     try:
         customer = build_customer(vault, tenant, data)
     except ValidationFailed as exc:
@@ -249,7 +251,11 @@ def check_row(vault: Vault, tenant: Tenant, line: int, payload: dict[str, Any]) 
     state = customer.__dict__
     values = tuple(state.get(key) for key in _KEYS)
     organization_id = tenant.organization_id
-    block_keys = [("bvn", customer.bvn_index), ("nin", customer.nin_index)]
+    block_keys = [
+        ("bvn", customer.bvn_index),
+        ("nin", customer.nin_index),
+        ("tin", customer.tin_index),
+    ]
     block_keys.append(
         ("email", vault.blind_index(data.email, organization_id=organization_id, field="email"))
     )

@@ -150,12 +150,14 @@ def _basis_points(value: Decimal | None) -> int | None:
 
 
 async def _lock_business(
-    session: AsyncSession, tenant: Tenant, key: str
+    session: AsyncSession, tenant: Tenant, key: str, *, adding: bool = False
 ) -> tuple[CustomerRepository, Customer]:
+    """The customer, locked; only a business takes new people (those of a customer that has
+    since become an individual can still be changed or removed)."""
     repository = CustomerRepository(session, _scope(tenant))
     customer = await _lock_for_change(repository, key)
     _ensure_changeable(customer)
-    if customer.customer_type != "business":
+    if adding and customer.customer_type != "business":
         raise NotABusiness()
     return repository, customer
 
@@ -348,7 +350,7 @@ async def create_customer_with_people(
 async def add_person(
     session: AsyncSession, vault: Vault, tenant: Tenant, key: str, data: PersonCreate
 ) -> CustomerPerson:
-    _, customer = await _lock_business(session, tenant, key)
+    _, customer = await _lock_business(session, tenant, key, adding=True)
     (person,) = await _add_people(session, vault, tenant, customer, [data], prefix=None)
     return person
 
