@@ -36,6 +36,7 @@ from customerbase.kit.handlers import install_error_handlers
 from customerbase.kyc.endpoints import router as kyc_router
 from customerbase.kyc.page import KYC_PAGE_PATHS
 from customerbase.kyc.page import router as kyc_page_router
+from customerbase.onboarding.endpoints import router as onboarding_router
 from customerbase.organizations.auth import declare_security
 
 DESCRIPTION = """\
@@ -118,6 +119,7 @@ def create_app(
         ],
     )
     app.include_router(bulk_router)  # before /v1/customers/{key}
+    app.include_router(onboarding_router)  # before /v1/customers/{customer_id}
     app.include_router(customers_router)
     app.include_router(documents_router)
     app.include_router(events_router)

@@ -153,6 +153,11 @@ async def test_accepting_the_terms_page_records_it(client: httpx.AsyncClient) ->
     history = (await client.get(f"/v1/customers/{customer['id']}/history")).json()["data"]
     assert history[0]["action"] == "customer.kyc.terms_accepted"
     assert history[0]["actor"]["type"] == "customer"
+    assert history[1]["action"] == "customer.consent.recorded"
+    ledger = (await client.get(f"/v1/customers/{customer['id']}/consents")).json()["data"]
+    assert [(c["type"], c["version"], c["granted"]) for c in ledger] == [
+        ("terms_of_service", "2026-12-01", True)
+    ]
 
 
 async def test_the_page_takes_the_id_document_and_selfie_for_review(

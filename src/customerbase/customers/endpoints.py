@@ -15,6 +15,7 @@ from customerbase.customers.schemas import (
     CustomerUpdate,
 )
 from customerbase.customers.serializers import customer_to_dict, row_to_dict
+from customerbase.documents import service as documents
 from customerbase.documents.endpoints import DocumentStorageDep
 from customerbase.documents.flows import create_customer_with_documents
 from customerbase.kit.crypto import Vault
@@ -29,6 +30,7 @@ from customerbase.kit.envelope import (
 )
 from customerbase.kit.routing import JsonRoute
 from customerbase.kyc.flows import issue_and_mail
+from customerbase.onboarding.service import create_customer_with_people
 from customerbase.organizations.auth import TenantDep, authenticate_request
 
 router = APIRouter(
@@ -60,9 +62,20 @@ async def create_customer(body: CustomerCreate, request: Request) -> OrjsonRespo
     vault: Vault = request.app.state.vault
     async with database.fast.connection() as connection:
         tenant = await authenticate_request(request, connection)
-        if not database.fast.is_sqlite and not body.customer_documents:
+        if not database.fast.is_sqlite and not body.customer_documents and not body.people:
             customer = await service.create_customer_fast(connection, vault, tenant, body)
-    if body.customer_documents:
+    if body.people:
+        # People inline: the customer and each person in one transaction, all or nothing
+        # (with its documents, when it carries some).
+        async with database.write_session() as session:
+            customer = await create_customer_with_people(session, vault, tenant, body)
+            storage = request.app.state.document_storage
+            for index, upload in enumerate(body.customer_documents or ()):
+                prepared = documents.prepare_upload(
+                    storage, upload, prefix=f"customer_documents[{index}]."
+                )
+                await documents.store_prepared(session, vault, storage, tenant, customer, prepared)
+    elif body.customer_documents:
         # Not the one-statement fast path: a transaction holds the customer and its documents.
         async with database.write_session() as session:
             customer = await create_customer_with_documents(

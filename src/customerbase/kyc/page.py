@@ -296,6 +296,14 @@ async def kyc_page(token: str, request: Request) -> Response:
         return render_form(token, opened.customer, overview, [])
 
 
+def _client_of(request: Request) -> dict[str, str | None]:
+    """Where the acceptance came from, for the consent ledger (never in events)."""
+    return {
+        "ip_address": request.client.host if request.client else None,
+        "user_agent": request.headers.get("user-agent"),
+    }
+
+
 def _form_text(form: Any, name: str) -> str:
     value = form.get(name)
     return value.strip() if isinstance(value, str) else ""
@@ -378,7 +386,7 @@ async def submit_kyc_page(token: str, request: Request) -> Response:
             )
         if errors:
             return render_form(token, customer, overview, errors, status=422)
-        await service.accept_terms(session, vault, tenant, customer)
+        await service.accept_terms(session, vault, tenant, customer, **_client_of(request))
         if body is not None:
             try:
                 outcome = await service.upgrade(
@@ -445,5 +453,7 @@ async def accept_terms_page(token: str, request: Request) -> Response:
         except links.LinkError as exc:
             return link_error_page(exc.reason)
         set_actor(Actor("customer", str(opened.customer.id), request_id_of(request.scope)))
-        await service.accept_terms(session, vault, opened.tenant, opened.customer)
+        await service.accept_terms(
+            session, vault, opened.tenant, opened.customer, **_client_of(request)
+        )
     return RedirectResponse(f"/kyc/{token}", status_code=303)

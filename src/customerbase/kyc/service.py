@@ -44,6 +44,8 @@ from customerbase.kyc.matching import match_identity
 from customerbase.kyc.providers import Claim, IdentityProvider, provider_for
 from customerbase.kyc.schemas import KycReview, KycTiersUpdate, KycUpgrade
 from customerbase.models import Customer, Document, KycCheck, KycLink, KycSettings
+from customerbase.onboarding import service as onboarding
+from customerbase.onboarding.schemas import ConsentCreate
 from customerbase.organizations.service import Tenant
 
 register_event_types(
@@ -765,11 +767,32 @@ def record_link_used(
 # --- Terms of service ----------------------------------------------------------------------
 
 
+# The version of the terms the hosted page shows (`page.TERMS`); the consent ledger keeps it.
+TERMS_VERSION = "2026-12-01"
+
+
 async def accept_terms(
-    session: AsyncSession, vault: Vault, tenant: Tenant, customer: Customer
+    session: AsyncSession,
+    vault: Vault,
+    tenant: Tenant,
+    customer: Customer,
+    *,
+    ip_address: str | None = None,
+    user_agent: str | None = None,
 ) -> None:
+    """The customer accepts the terms of service: an entry in the consent ledger
+    (`customerbase.onboarding`), and `tos_status` becomes `accepted`."""
     if customer.tos_status == "accepted":
         return
+    await onboarding.record_consent(
+        session,
+        vault,
+        tenant,
+        str(customer.id),
+        ConsentCreate(type="terms_of_service", version=TERMS_VERSION, granted=True),
+        ip_address=ip_address,
+        user_agent=user_agent,
+    )
     before = customer_to_dict(customer, vault)
     customer.tos_status = "accepted"
     customer.updated_at = utcnow()
