@@ -7,8 +7,8 @@ Invariants:
   event): a refusal must stay explainable.
 - Every change here records an event (`customer.kyc.*`, `kyc.*`) and an audit entry in the
   same transaction (`customerbase.events.record`).
-- Identity numbers reach the provider and nothing else: checks keep their blind index, the
-  per-field outcome and the score, never the number or the provider's record.
+- Identity numbers reach the provider and nothing else: checks keep the per-field outcome, the
+  score and the reasons, never the number or the provider's record.
 """
 
 from __future__ import annotations
@@ -436,9 +436,6 @@ async def verify_identity(
         score=score,
         reasons=reasons,
         details={"fields": fields},
-        subject_index=vault.blind_index(
-            claimed.id_number, organization_id=tenant.organization_id, field=claimed.id_type
-        ),
         created_at=utcnow(),
     )
     session.add(check)

@@ -31,9 +31,6 @@ class KycCheck(Base):
     score: Mapped[float | None] = mapped_column(Float)
     reasons: Mapped[list[str]] = mapped_column(JSONType)
     details: Mapped[dict[str, Any]] = mapped_column(JSONType)
-    # The blind index of the identity number checked: a later upgrade knows whether the number
-    # it is given is the one that verified, without keeping the number.
-    subject_index: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     __table_args__ = (Index(None, "organization_id", "environment", "customer_id", "id"),)

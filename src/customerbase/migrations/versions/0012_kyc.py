@@ -57,7 +57,6 @@ def upgrade() -> None:
         sa.Column("score", sa.Float(), nullable=True),
         sa.Column("reasons", JSON, nullable=False),
         sa.Column("details", JSON, nullable=False),
-        sa.Column("subject_index", sa.String(length=64), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_kyc_checks")),
     )
