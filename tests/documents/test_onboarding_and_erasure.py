@@ -150,7 +150,7 @@ async def test_a_transaction_that_fails_after_the_file_is_written_leaves_no_file
         "/v1/customers", json=individual(customer_documents=[_inline(png()), _inline(pdf())])
     )
     assert inline.status_code == 500
-    assert written == [1, 1]  # the file was there when the transaction failed ...
+    assert written == [1, 2]  # the files were there when the transaction failed ...
     assert stored_files(store_root) == []  # ... and is gone since
     assert await count_rows(database) == 0
     assert await _customers(database) == 1

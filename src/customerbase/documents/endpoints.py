@@ -53,9 +53,7 @@ async def get_document_storage(request: Request) -> DocumentStorage:
 DocumentStorageDep = Annotated[DocumentStorage, Depends(get_document_storage)]
 DatabaseDep = Annotated[Database, Depends(get_database)]
 
-router = APIRouter(
-    prefix=PATH, tags=["documents"], responses=error_responses(401, 404, 422)
-)
+router = APIRouter(prefix=PATH, tags=["documents"], responses=error_responses(401, 404, 422))
 
 ONE: dict[int | str, dict[str, Any]] = {
     200: {"model": Envelope[DocumentOut], "description": "The document"}
@@ -166,10 +164,10 @@ async def upload_document(
     """Upload a document (PDF, JPEG or PNG): multipart `file` + `document_type`, or JSON."""
     prepared = await read_upload(request, storage)
     async with database.write_session() as session:
+        # The file first, before the transaction locks anything; the row once it is written.
+        staged = await service.stage(session, vault, storage, tenant, prepared)
         customer = await service.customer_for_change(session, tenant, customer_id)
-        document = await service.store_prepared(
-            session, vault, storage, tenant, customer, prepared
-        )
+        document = await service.add_staged(session, vault, tenant, customer, staged)
         data = service.document_to_dict(document, vault)
     return ok(data, "Document uploaded successfully", status_code=201)
 
@@ -263,9 +261,7 @@ async def delete_document(
 ) -> OrjsonResponse:
     """Delete a document: its row now, its file once the deletion has committed."""
     async with database.write_session() as session:
-        document = await service.delete_document(
-            session, storage, tenant, customer_id, document_id
-        )
+        document = await service.delete_document(session, storage, tenant, customer_id, document_id)
         data = service.document_to_dict(document, vault)
     return ok(data, "Document deleted successfully")
 

@@ -27,7 +27,9 @@ async def create_customer_with_documents(
         service.prepare_upload(storage, upload, prefix=f"customer_documents[{index}].")
         for index, upload in enumerate(data.customer_documents or ())
     ]
+    # The files before the customer's INSERT, which (on SQLite) takes the write lock.
+    staged = [await service.stage(session, vault, storage, tenant, p) for p in prepared]
     customer = await customers.create_customer(session, vault, tenant, data)
-    for document in prepared:
-        await service.store_prepared(session, vault, storage, tenant, customer, document)
+    for document in staged:
+        await service.add_staged(session, vault, tenant, customer, document)
     return customer

@@ -383,36 +383,68 @@ async def read_document(vault: Vault, storage: DocumentStorage, document: Docume
 # --- Writing ------------------------------------------------------------------------------
 
 
-def _storage_key(document: Document) -> str:
-    return f"{document.organization_id}/{document.id}"
+@dataclass(frozen=True, slots=True)
+class StagedDocument:
+    """A checked document whose sealed file is in the store, and whose row is yet to be
+    added: `stage` it before the transaction takes its locks (an upload to S3 can take a
+    while), `add_staged` it once the customer is found and locked."""
+
+    id: uuid.UUID
+    prepared: PreparedDocument
+    wrapped_key: bytes
+    storage_key: str
 
 
-def _sealed_pieces(
-    prepared: PreparedDocument, key: bytes, organization_id: uuid.UUID, document_id: uuid.UUID
-) -> Iterable[bytes]:
-    return sealing.seal(
-        prepared.content, key, organization_id=organization_id, document_id=document_id
-    )
-
-
-async def store_prepared(
+async def stage(
     session: AsyncSession,
     vault: Vault,
     storage: DocumentStorage,
     tenant: Tenant,
-    customer: Customer,
     prepared: PreparedDocument,
-    *,
-    person_id: uuid.UUID | None = None,
-) -> Document:
-    """Store a checked document of `customer` (found and locked by the caller): the sealed
-    file first, then the row and its event in the session's transaction."""
-    now = utcnow()
+) -> StagedDocument:
+    """Seal and write the file. It is removed again if the session's transaction rolls back
+    or fails to commit (registered before the write: one that fails half-way leaves nothing
+    either)."""
     document_id = uuid7()
     organization_id = tenant.organization_id
     data_key = sealing.new_data_key()
+    storage_key = f"{organization_id}/{document_id}"
+    store = storage.store
+
+    async def remove_object() -> None:
+        await store.delete(storage_key)
+
+    after_rollback(session, remove_object)
+    pieces = sealing.seal(
+        prepared.content, data_key, organization_id=organization_id, document_id=document_id
+    )
+    try:
+        await store.put(storage_key, pieces)
+    except BaseException:
+        await remove_object()
+        raise
+    wrapped = sealing.wrap_data_key(
+        vault, data_key, organization_id=organization_id, document_id=document_id
+    )
+    return StagedDocument(document_id, prepared, wrapped, storage_key)
+
+
+async def add_staged(
+    session: AsyncSession,
+    vault: Vault,
+    tenant: Tenant,
+    customer: Customer,
+    staged: StagedDocument,
+    *,
+    person_id: uuid.UUID | None = None,
+) -> Document:
+    """The row of a staged document of `customer` (found and locked by the caller), and its
+    event, in the session's transaction."""
+    now = utcnow()
+    prepared = staged.prepared
+    organization_id = tenant.organization_id
     document = Document(
-        id=document_id,
+        id=staged.id,
         organization_id=organization_id,
         environment=tenant.environment,
         customer_id=customer.id,
@@ -428,31 +460,14 @@ async def store_prepared(
             if prepared.filename
             else None
         ),
-        wrapped_key=sealing.wrap_data_key(
-            vault, data_key, organization_id=organization_id, document_id=document_id
-        ),
-        storage_key="",
+        wrapped_key=staged.wrapped_key,
+        storage_key=staged.storage_key,
         status=DocumentStatus.pending_review.value,
         review_reasons=[],
         reviewed_at=None,
         created_at=now,
         updated_at=now,
     )
-    document.storage_key = _storage_key(document)
-    store = storage.store
-    storage_key = document.storage_key
-
-    async def remove_object() -> None:
-        await store.delete(storage_key)
-
-    # Registered before the write: a write that fails half-way leaves nothing either.
-    after_rollback(session, remove_object)
-    try:
-        pieces = _sealed_pieces(prepared, data_key, organization_id, document_id)
-        await store.put(storage_key, pieces)
-    except BaseException:
-        await remove_object()
-        raise
     session.add(document)
     await session.flush()
     record(session, tenant, "document.created", event_object(document), customer_id=customer.id)
@@ -476,10 +491,9 @@ async def store_document(
     prepared = prepare_document(
         storage, document_type=document_type, filename=filename, content=content
     )
+    staged = await stage(session, vault, storage, tenant, prepared)
     customer = await _customer(session, tenant, customer_id, for_change=True)
-    return await store_prepared(
-        session, vault, storage, tenant, customer, prepared, person_id=person_id
-    )
+    return await add_staged(session, vault, tenant, customer, staged, person_id=person_id)
 
 
 def _remove_after_commit(session: AsyncSession, storage: DocumentStorage, keys: list[str]) -> None:
