@@ -40,6 +40,8 @@ TABLES = (
     "events",
     "customer_imports",
     "identity_blocks",
+    "customer_people",
+    "customer_consents",
     "customers",
     "api_keys",
     "organizations",

@@ -33,6 +33,7 @@ from customerbase.kit.edge import EdgeMiddleware
 from customerbase.kit.envelope import OrjsonResponse, ok
 from customerbase.kit.errors import ServiceUnavailable
 from customerbase.kit.handlers import install_error_handlers
+from customerbase.onboarding.endpoints import router as onboarding_router
 from customerbase.organizations.auth import declare_security
 
 DESCRIPTION = """\
@@ -111,6 +112,7 @@ def create_app(
         body_limit_patterns=[(UPLOAD_PATHS, upload_limit)],
     )
     app.include_router(bulk_router)  # before /v1/customers/{key}
+    app.include_router(onboarding_router)  # before /v1/customers/{customer_id}
     app.include_router(customers_router)
     app.include_router(documents_router)
     app.include_router(events_router)

@@ -28,6 +28,7 @@ from customerbase.kit.envelope import (
     ok,
 )
 from customerbase.kit.routing import JsonRoute
+from customerbase.onboarding.service import create_customer_with_people
 from customerbase.organizations.auth import TenantDep, authenticate_request
 
 router = APIRouter(
@@ -59,14 +60,19 @@ async def create_customer(body: CustomerCreate, request: Request) -> OrjsonRespo
     vault: Vault = request.app.state.vault
     async with database.fast.connection() as connection:
         tenant = await authenticate_request(request, connection)
-        if not database.fast.is_sqlite and not body.customer_documents:
+        if not database.fast.is_sqlite and not (body.people or body.customer_documents):
             customer = await service.create_customer_fast(connection, vault, tenant, body)
     if body.customer_documents:
-        # Not the one-statement fast path: a transaction holds the customer and its documents.
+        # Not the one-statement fast path: one transaction holds the customer, its people and
+        # its documents.
         async with database.write_session() as session:
             customer = await create_customer_with_documents(
                 session, vault, request.app.state.document_storage, tenant, body
             )
+    elif body.people:
+        # People inline: the customer and each person in one transaction, all or nothing.
+        async with database.write_session() as session:
+            customer = await create_customer_with_people(session, vault, tenant, body)
     elif database.fast.is_sqlite:
         # SQLite writes go through the write engine's one connection, which serialises them.
         async with database.write_session() as session:

@@ -1,4 +1,5 @@
-"""Multi-step work across domains: onboarding a customer together with its documents."""
+"""Multi-step work across domains: onboarding a customer (and its people) together with its
+documents."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from customerbase.documents import service
 from customerbase.documents.storage import DocumentStorage
 from customerbase.kit.crypto import Vault
 from customerbase.models import Customer
+from customerbase.onboarding.service import create_customer_with_people
 from customerbase.organizations.service import Tenant
 
 
@@ -29,7 +31,10 @@ async def create_customer_with_documents(
     ]
     # The files before the customer's INSERT, which (on SQLite) takes the write lock.
     staged = [await service.stage(session, vault, storage, tenant, p) for p in prepared]
-    customer = await customers.create_customer(session, vault, tenant, data)
+    if data.people:
+        customer = await create_customer_with_people(session, vault, tenant, data)
+    else:
+        customer = await customers.create_customer(session, vault, tenant, data)
     for document in staged:
         await service.add_staged(session, vault, tenant, customer, document)
     return customer

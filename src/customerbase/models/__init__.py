@@ -4,7 +4,9 @@ from customerbase.models.api_key import APIKey
 from customerbase.models.audit_entry import AuditEntry
 from customerbase.models.base import Base
 from customerbase.models.customer import Customer
+from customerbase.models.customer_consent import CustomerConsent
 from customerbase.models.customer_import import CustomerImport
+from customerbase.models.customer_person import CustomerPerson
 from customerbase.models.document import Document
 from customerbase.models.event import Event
 from customerbase.models.identity_block import IdentityBlock
@@ -15,7 +17,9 @@ __all__ = [
     "AuditEntry",
     "Base",
     "Customer",
+    "CustomerConsent",
     "CustomerImport",
+    "CustomerPerson",
     "Document",
     "Event",
     "IdentityBlock",
