@@ -46,7 +46,7 @@ from customerbase.kit.errors import (
 )
 from customerbase.kit.ids import parse_uuid, uuid7
 from customerbase.kit.time import isoformat, utcnow
-from customerbase.models import Customer, Document
+from customerbase.models import Customer, CustomerPerson, Document
 from customerbase.organizations.service import Tenant
 
 register_event_types("document.created", "document.deleted", "document.reviewed")
@@ -68,6 +68,10 @@ class DocumentNotFound(NotFound):
 
 class CustomerNotFound(NotFound):
     error_type = "customer_not_found"
+
+
+class PersonNotFound(NotFound):
+    error_type = "person_not_found"
 
 
 class CustomerStateConflict(Conflict):
@@ -294,6 +298,25 @@ async def _customer(
     return customer
 
 
+async def person_of(
+    session: AsyncSession, customer: Customer, person_id: uuid.UUID | str
+) -> uuid.UUID:
+    """The id of one of `customer`'s people (onboarding's `/people`), or 404."""
+    key = person_id if isinstance(person_id, uuid.UUID) else parse_uuid(person_id)
+    found = None
+    if key is not None:
+        found = await session.scalar(
+            select(CustomerPerson.id).where(
+                CustomerPerson.organization_id == customer.organization_id,
+                CustomerPerson.customer_id == customer.id,
+                CustomerPerson.id == key,
+            )
+        )
+    if found is None:
+        raise PersonNotFound("No such person for this customer")
+    return found
+
+
 async def customer_for_change(
     session: AsyncSession, tenant: Tenant, customer_id: uuid.UUID | str
 ) -> Customer:
@@ -307,7 +330,7 @@ async def list_documents(
     tenant: Tenant,
     customer_id: uuid.UUID | str,
     *,
-    person_id: uuid.UUID | None = None,
+    person_id: uuid.UUID | str | None = None,
     document_type: DocumentType | None = None,
     status: DocumentStatus | None = None,
 ) -> list[Document]:
@@ -320,6 +343,7 @@ async def list_documents(
         .order_by(Document.id)
     )
     if person_id is not None:
+        person_id = await person_of(session, customer, person_id)
         statement = statement.where(Document.person_id == person_id)
     if document_type is not None:
         statement = statement.where(Document.document_type == document_type.value)
@@ -334,10 +358,13 @@ async def get_document(
     customer_id: uuid.UUID | str,
     document_id: uuid.UUID | str,
     *,
-    person_id: uuid.UUID | None = None,
+    person_id: uuid.UUID | str | None = None,
     for_change: bool = False,
 ) -> Document:
+    """One document of the customer (of the person, when `person_id` is given), or 404."""
     customer = await _customer(session, tenant, customer_id, for_change=for_change)
+    if person_id is not None:
+        person_id = await person_of(session, customer, person_id)
     key = document_id if isinstance(document_id, uuid.UUID) else parse_uuid(document_id)
     document: Document | None = None
     if key is not None:
@@ -493,6 +520,8 @@ async def store_document(
     )
     staged = await stage(session, vault, storage, tenant, prepared)
     customer = await _customer(session, tenant, customer_id, for_change=True)
+    if person_id is not None:
+        person_id = await person_of(session, customer, person_id)
     return await add_staged(session, vault, tenant, customer, staged, person_id=person_id)
 
 
@@ -517,7 +546,7 @@ async def delete_document(
     customer_id: uuid.UUID | str,
     document_id: uuid.UUID | str,
     *,
-    person_id: uuid.UUID | None = None,
+    person_id: uuid.UUID | str | None = None,
 ) -> Document:
     """Delete the row (and record it) now, the object once the transaction has committed."""
     document = await get_document(
@@ -581,24 +610,27 @@ async def set_review(
 
 
 async def erase_customer_documents(
-    session: AsyncSession, storage: DocumentStorage, tenant: Tenant, customer_id: uuid.UUID
+    session: AsyncSession,
+    storage: DocumentStorage,
+    tenant: Tenant,
+    customer_id: uuid.UUID,
+    *,
+    person_id: uuid.UUID | None = None,
 ) -> int:
-    """Erasure of a customer reaches its documents: every row goes (and is recorded) in the
-    erasure's transaction, every object once it has committed. Returns how many."""
+    """Erasure of a customer (or the removal of one of its people, with `person_id`) reaches
+    their documents: every row goes (and is recorded) in that transaction, every object once it
+    has committed. Returns how many."""
+    conditions = [Document.customer_id == customer_id]
+    if person_id is not None:
+        conditions.append(Document.person_id == person_id)
     documents = list(
         (
-            await session.execute(
-                _scoped(select(Document), tenant, Document).where(
-                    Document.customer_id == customer_id
-                )
-            )
+            await session.execute(_scoped(select(Document), tenant, Document).where(*conditions))
         ).scalars()
     )
     if not documents:
         return 0
-    await session.execute(
-        _scoped(delete(Document), tenant, Document).where(Document.customer_id == customer_id)
-    )
+    await session.execute(_scoped(delete(Document), tenant, Document).where(*conditions))
     for document in documents:
         obj = event_object(document)
         record(
