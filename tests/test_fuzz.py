@@ -60,6 +60,9 @@ OPERATIONS = [
     "GET /v1/customers/{customer_id}/documents/{document_id}",
     "DELETE /v1/customers/{customer_id}/documents/{document_id}",
     "POST /v1/customers/{customer_id}/documents/{document_id}/review",
+    "GET /v1/customers/{customer_id}/people/{person_id}/documents",
+    "GET /v1/customers/{customer_id}/people/{person_id}/documents/{document_id}",
+    "DELETE /v1/customers/{customer_id}/people/{person_id}/documents/{document_id}",
 ]
 # Operations left to their own tests for now, and why (the harness expects JSON envelopes and
 # customer keys): the import's body is a file (text/csv or JSON lines), the export answers CSV
@@ -74,6 +77,8 @@ NOT_FUZZED = {
     # tests/documents pins down their bad inputs (type, size, base64, names, tenants).
     "POST /v1/customers/{customer_id}/documents",
     "GET /v1/customers/{customer_id}/documents/{document_id}/download",
+    "POST /v1/customers/{customer_id}/people/{person_id}/documents",
+    "GET /v1/customers/{customer_id}/people/{person_id}/documents/{document_id}/download",
 }
 
 # Values that have broken services before: NUL, lone escapes and LIKE wildcards, case folding
