@@ -24,6 +24,7 @@ from customerbase.customers.bulk_endpoints import IMPORTS_PATH, MAX_IMPORT_BYTES
 from customerbase.customers.bulk_endpoints import router as bulk_router
 from customerbase.customers.endpoints import router as customers_router
 from customerbase.documents.endpoints import UPLOAD_PATHS, upload_body_limit
+from customerbase.documents.endpoints import people_router as person_documents_router
 from customerbase.documents.endpoints import router as documents_router
 from customerbase.documents.storage import DocumentStorage
 from customerbase.events.endpoints import router as events_router
@@ -122,6 +123,7 @@ def create_app(
     app.include_router(onboarding_router)  # before /v1/customers/{customer_id}
     app.include_router(customers_router)
     app.include_router(documents_router)
+    app.include_router(person_documents_router)
     app.include_router(events_router)
     app.include_router(kyc_router)
     app.include_router(kyc_page_router)

@@ -3,6 +3,7 @@ get, download, delete, review, the checks, and nothing stored when a check fails
 
 from __future__ import annotations
 
+import base64
 import hashlib
 from pathlib import Path
 
@@ -419,3 +420,19 @@ async def test_documents_of_an_archived_or_erased_customer_cannot_change(
     assert erased.status_code == 409
     assert erased.json()["error"]["type"] == "customer_deleted"
     assert await count_rows(database) == 0
+
+
+async def test_base64_with_line_breaks_or_the_url_safe_alphabet_is_accepted(
+    client: httpx.AsyncClient,
+) -> None:
+    customer_id = await new_customer(client)
+    content = png(extra=3000)
+    wrapped = base64.encodebytes(content).decode()  # MIME style: a line break every 76
+    url_safe = base64.urlsafe_b64encode(content).decode().rstrip("=")
+    for value in (wrapped, url_safe):
+        response = await client.post(
+            f"/v1/customers/{customer_id}/documents",
+            json={"document_type": "passport", "content_base64": value},
+        )
+        assert response.status_code == 201, response.text
+        assert response.json()["data"]["sha256"] == hashlib.sha256(content).hexdigest()

@@ -150,7 +150,7 @@ async def test_a_transaction_that_fails_after_the_file_is_written_leaves_no_file
         "/v1/customers", json=individual(customer_documents=[_inline(png()), _inline(pdf())])
     )
     assert inline.status_code == 500
-    assert written == [1, 1]  # the file was there when the transaction failed ...
+    assert written == [1, 2]  # the files were there when the transaction failed ...
     assert stored_files(store_root) == []  # ... and is gone since
     assert await count_rows(database) == 0
     assert await _customers(database) == 1
@@ -179,3 +179,17 @@ async def test_erasure_deletes_the_customer_s_documents_and_their_files(
         "document.deleted",
         "document.deleted",
     ]
+
+
+async def test_a_create_body_over_the_inline_documents_limit_is_413(
+    client: httpx.AsyncClient, database: Database
+) -> None:
+    # The create's limit: the largest document base64-encoded, plus 256 KiB, plus 1 MiB.
+    limit = 4 * -(-MAX_BYTES // 3) + 256 * 1024 + 1024 * 1024
+    body = b'{"padding": "' + b"x" * limit + b'"}'
+    response = await client.post(
+        "/v1/customers", content=body, headers={"content-type": "application/json"}
+    )
+    assert response.status_code == 413
+    assert response.json()["error"]["type"] == "payload_too_large"
+    assert await _customers(database) == 0

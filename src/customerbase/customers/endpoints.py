@@ -16,7 +16,6 @@ from customerbase.customers.schemas import (
     CustomerUpdate,
 )
 from customerbase.customers.serializers import customer_to_dict, row_to_dict
-from customerbase.documents import service as documents
 from customerbase.documents.endpoints import DocumentStorageDep
 from customerbase.documents.flows import create_customer_with_documents
 from customerbase.kit.crypto import Vault
@@ -64,25 +63,19 @@ async def create_customer(body: CustomerCreate, request: Request) -> OrjsonRespo
     vault: Vault = request.app.state.vault
     async with database.fast.connection() as connection:
         tenant = await authenticate_request(request, connection)
-        if not database.fast.is_sqlite and not body.customer_documents and not body.people:
+        if not database.fast.is_sqlite and not (body.people or body.customer_documents):
             customer = await service.create_customer_fast(connection, vault, tenant, body)
-    if body.people:
-        # People inline: the customer and each person in one transaction, all or nothing
-        # (with its documents, when it carries some).
-        async with database.write_session() as session:
-            customer = await create_customer_with_people(session, vault, tenant, body)
-            storage = request.app.state.document_storage
-            for index, upload in enumerate(body.customer_documents or ()):
-                prepared = documents.prepare_upload(
-                    storage, upload, prefix=f"customer_documents[{index}]."
-                )
-                await documents.store_prepared(session, vault, storage, tenant, customer, prepared)
-    elif body.customer_documents:
-        # Not the one-statement fast path: a transaction holds the customer and its documents.
+    if body.customer_documents:
+        # Not the one-statement fast path: one transaction holds the customer, its people and
+        # its documents.
         async with database.write_session() as session:
             customer = await create_customer_with_documents(
                 session, vault, request.app.state.document_storage, tenant, body
             )
+    elif body.people:
+        # People inline: the customer and each person in one transaction, all or nothing.
+        async with database.write_session() as session:
+            customer = await create_customer_with_people(session, vault, tenant, body)
     elif database.fast.is_sqlite:
         # SQLite writes go through the write engine's one connection, which serialises them.
         async with database.write_session() as session:

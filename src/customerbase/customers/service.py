@@ -906,6 +906,7 @@ async def erase_customer(
     request_checkpoint(session)
     for name in _ERASED_FIELDS:
         setattr(customer, name, None)
+    await erase_customer_documents(session, storage, tenant, customer.id)  # before its people
     await erase_onboarding_data(session, customer)
     now = utcnow()
     customer.metadata_ = {}
@@ -913,7 +914,6 @@ async def erase_customer(
     await session.flush()
     erased = customer_to_dict(customer, vault)
     await redact_customer_events(session, tenant, customer.id, erased)
-    await erase_customer_documents(session, storage, tenant, customer.id)
     record(
         session,
         tenant,

@@ -19,6 +19,8 @@ removes the files of rows that never commit, its commit removes the files of del
         filename="selfie.jpg",              # or None
         content=jpeg_bytes,                 # PDF, JPEG or PNG, recognised by its bytes
     )                                       # -> models.Document, status "pending_review"
+    # (or in steps: prepare_document / prepare_upload -> stage (the file, before any lock)
+    #  -> customer_for_change -> add_staged (the row and its event))
     await documents.list_documents(                   # -> [Document], oldest first
         session, tenant, customer_id,
         document_type=DocumentType.passport, status=DocumentStatus.verified, person_id=None,

@@ -25,12 +25,15 @@ from customerbase.documents.schemas import (
     ReviewRequest,
 )
 from customerbase.documents.storage import DocumentStorage
+from customerbase.kit.crypto import Vault
 from customerbase.kit.db import Database
 from customerbase.kit.dependencies import ReadSessionDep, VaultDep, get_database
 from customerbase.kit.envelope import Envelope, OrjsonResponse, error_responses, ok
 from customerbase.kit.errors import InvalidJSON, UnsupportedMediaType, ValidationFailed
 from customerbase.kit.routing import is_json_media_type
+from customerbase.models import Document
 from customerbase.organizations.auth import TenantDep
+from customerbase.organizations.service import Tenant
 
 PATH = "/v1/customers/{customer_id}/documents"
 
@@ -162,10 +165,27 @@ async def upload_document(
     storage: DocumentStorageDep,
 ) -> OrjsonResponse:
     """Upload a document (PDF, JPEG or PNG): multipart `file` + `document_type`, or JSON."""
+    return await _upload(customer_id, None, request, tenant, database, vault, storage)
+
+
+async def _upload(
+    customer_id: str,
+    person_id: str | None,
+    request: Request,
+    tenant: Tenant,
+    database: Database,
+    vault: Vault,
+    storage: DocumentStorage,
+) -> OrjsonResponse:
     prepared = await read_upload(request, storage)
     async with database.write_session() as session:
+        # The file first, before the transaction locks anything; the row once it is written.
+        staged = await service.stage(session, vault, storage, tenant, prepared)
         customer = await service.customer_for_change(session, tenant, customer_id)
-        document = await service.store_prepared(session, vault, storage, tenant, customer, prepared)
+        person = await service.person_of(session, customer, person_id) if person_id else None
+        document = await service.add_staged(
+            session, vault, tenant, customer, staged, person_id=person
+        )
         data = service.document_to_dict(document, vault)
     return ok(data, "Document uploaded successfully", status_code=201)
 
@@ -232,6 +252,12 @@ async def download_document(
 ) -> StreamingResponse:
     """Download the file, streamed (`Cache-Control: no-store`)."""
     document = await service.get_document(session, tenant, customer_id, document_id)
+    return await _download(document, vault, storage)
+
+
+async def _download(
+    document: Document, vault: Vault, storage: DocumentStorage
+) -> StreamingResponse:
     chunks = service.open_document(vault, storage, document)
     # The first chunk before the response starts: a missing or unreadable object is then an
     # error response, not a cut-off download.
@@ -280,3 +306,117 @@ async def review_document(
         )
         data = service.document_to_dict(document, vault)
     return ok(data, "Document reviewed successfully")
+
+
+# --- The documents of a business's people (onboarding's /people) ---------------------------
+
+PEOPLE_PATH = "/v1/customers/{customer_id}/people/{person_id}/documents"
+people_router = APIRouter(
+    prefix=PEOPLE_PATH, tags=["documents"], responses=error_responses(401, 404, 422)
+)
+
+
+@people_router.post(
+    "",
+    status_code=201,
+    responses={
+        201: {"model": Envelope[DocumentOut], "description": "The stored document"},
+        **error_responses(409, 413, 415),
+    },
+    openapi_extra=UPLOAD_BODY,
+)
+async def upload_person_document(
+    customer_id: str,
+    person_id: str,
+    request: Request,
+    tenant: TenantDep,
+    database: DatabaseDep,
+    vault: VaultDep,
+    storage: DocumentStorageDep,
+) -> OrjsonResponse:
+    """Upload a document of one of a business's people (a director's passport ...)."""
+    return await _upload(customer_id, person_id, request, tenant, database, vault, storage)
+
+
+@people_router.get("", responses={200: {"description": "The person's documents, oldest first"}})
+async def list_person_documents(
+    customer_id: str,
+    person_id: str,
+    tenant: TenantDep,
+    session: ReadSessionDep,
+    vault: VaultDep,
+    document_type: Annotated[DocumentType | None, Query()] = None,
+    status: Annotated[DocumentStatus | None, Query()] = None,
+) -> OrjsonResponse:
+    """List a person's documents (metadata only)."""
+    documents = await service.list_documents(
+        session,
+        tenant,
+        customer_id,
+        person_id=person_id,
+        document_type=document_type,
+        status=status,
+    )
+    data = [service.document_to_dict(document, vault) for document in documents]
+    return ok(data, "Documents retrieved successfully")
+
+
+@people_router.get("/{document_id}", responses=ONE)
+async def get_person_document(
+    customer_id: str,
+    person_id: str,
+    document_id: str,
+    tenant: TenantDep,
+    session: ReadSessionDep,
+    vault: VaultDep,
+) -> OrjsonResponse:
+    """Get a person's document's metadata."""
+    document = await service.get_document(
+        session, tenant, customer_id, document_id, person_id=person_id
+    )
+    return ok(service.document_to_dict(document, vault), "Document retrieved successfully")
+
+
+@people_router.get(
+    "/{document_id}/download",
+    response_class=StreamingResponse,
+    responses={
+        200: {
+            "description": "The file, decrypted as it is streamed",
+            "content": {media: {} for media in service.ALLOWED_CONTENT_TYPES},
+        }
+    },
+)
+async def download_person_document(
+    customer_id: str,
+    person_id: str,
+    document_id: str,
+    tenant: TenantDep,
+    session: ReadSessionDep,
+    vault: VaultDep,
+    storage: DocumentStorageDep,
+) -> StreamingResponse:
+    """Download a person's document, streamed (`Cache-Control: no-store`)."""
+    document = await service.get_document(
+        session, tenant, customer_id, document_id, person_id=person_id
+    )
+    return await _download(document, vault, storage)
+
+
+@people_router.delete("/{document_id}", responses={**ONE, **error_responses(409)})
+async def delete_person_document(
+    customer_id: str,
+    person_id: str,
+    document_id: str,
+    tenant: TenantDep,
+    database: DatabaseDep,
+    vault: VaultDep,
+    storage: DocumentStorageDep,
+) -> OrjsonResponse:
+    """Delete a person's document: its row now, its file once the deletion has committed."""
+    async with database.write_session() as session:
+        document = await service.delete_document(
+            session, storage, tenant, customer_id, document_id, person_id=person_id
+        )
+        data = service.document_to_dict(document, vault)
+    return ok(data, "Document deleted successfully")

@@ -1,4 +1,5 @@
-"""Multi-step work across domains: onboarding a customer together with its documents."""
+"""Multi-step work across domains: onboarding a customer (and its people) together with its
+documents."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from customerbase.documents import service
 from customerbase.documents.storage import DocumentStorage
 from customerbase.kit.crypto import Vault
 from customerbase.models import Customer
+from customerbase.onboarding.service import create_customer_with_people
 from customerbase.organizations.service import Tenant
 
 
@@ -27,7 +29,12 @@ async def create_customer_with_documents(
         service.prepare_upload(storage, upload, prefix=f"customer_documents[{index}].")
         for index, upload in enumerate(data.customer_documents or ())
     ]
-    customer = await customers.create_customer(session, vault, tenant, data)
-    for document in prepared:
-        await service.store_prepared(session, vault, storage, tenant, customer, document)
+    # The files before the customer's INSERT, which (on SQLite) takes the write lock.
+    staged = [await service.stage(session, vault, storage, tenant, p) for p in prepared]
+    if data.people:
+        customer = await create_customer_with_people(session, vault, tenant, data)
+    else:
+        customer = await customers.create_customer(session, vault, tenant, data)
+    for document in staged:
+        await service.add_staged(session, vault, tenant, customer, document)
     return customer

@@ -46,7 +46,7 @@ from customerbase.kit.errors import (
 )
 from customerbase.kit.ids import parse_uuid, uuid7
 from customerbase.kit.time import isoformat, utcnow
-from customerbase.models import Customer, Document
+from customerbase.models import Customer, CustomerPerson, Document
 from customerbase.organizations.service import Tenant
 
 register_event_types("document.created", "document.deleted", "document.reviewed")
@@ -68,6 +68,10 @@ class DocumentNotFound(NotFound):
 
 class CustomerNotFound(NotFound):
     error_type = "customer_not_found"
+
+
+class PersonNotFound(NotFound):
+    error_type = "person_not_found"
 
 
 class CustomerStateConflict(Conflict):
@@ -122,22 +126,30 @@ def decode_base64(value: str, *, field: str, max_bytes: int) -> bytes:
     """The bytes of a base64 string (standard or URL-safe alphabet, line breaks and a `data:`
     URL prefix allowed). Raises 413 past `max_bytes`, 422 naming `field` when it is not
     base64."""
+    # (The request's body limit bounds the work: a document's base64 and some room.)
     text = _DATA_URL.sub("", value.strip(), count=1)
-    if len(text) // 4 * 3 > max_bytes + 3 * 1024:  # before decoding: a cheap upper bound
-        raise too_large(max_bytes, field)
-    text = _WHITESPACE.sub("", text)
-    if "-" in text or "_" in text:
-        text = text.replace("-", "+").replace("_", "/")
-    text += "=" * (-len(text) % 4) if "=" not in text else ""
     try:
-        content = base64.b64decode(text, validate=True)
+        content = base64.b64decode(text, validate=True)  # the usual case, without a copy
     except (binascii.Error, ValueError):
-        raise ValidationFailed.for_field(field, "is not valid base64") from None
+        content = _decode_loose(text, field)
     if not content:
         raise ValidationFailed.for_field(field, "must not be empty")
     if len(content) > max_bytes:
         raise too_large(max_bytes, field)
     return content
+
+
+def _decode_loose(text: str, field: str) -> bytes:
+    """Base64 with line breaks, the URL-safe alphabet or without its padding."""
+    text = _WHITESPACE.sub("", text)
+    if "-" in text or "_" in text:
+        text = text.replace("-", "+").replace("_", "/")
+    if "=" not in text:
+        text += "=" * (-len(text) % 4)
+    try:
+        return base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError):
+        raise ValidationFailed.for_field(field, "is not valid base64") from None
 
 
 _UNSAFE_NAME = re.compile(r"[\x00-\x1f\x7f/\\]")
@@ -286,6 +298,25 @@ async def _customer(
     return customer
 
 
+async def person_of(
+    session: AsyncSession, customer: Customer, person_id: uuid.UUID | str
+) -> uuid.UUID:
+    """The id of one of `customer`'s people (onboarding's `/people`), or 404."""
+    key = person_id if isinstance(person_id, uuid.UUID) else parse_uuid(person_id)
+    found = None
+    if key is not None:
+        found = await session.scalar(
+            select(CustomerPerson.id).where(
+                CustomerPerson.organization_id == customer.organization_id,
+                CustomerPerson.customer_id == customer.id,
+                CustomerPerson.id == key,
+            )
+        )
+    if found is None:
+        raise PersonNotFound("No such person for this customer")
+    return found
+
+
 async def customer_for_change(
     session: AsyncSession, tenant: Tenant, customer_id: uuid.UUID | str
 ) -> Customer:
@@ -299,7 +330,7 @@ async def list_documents(
     tenant: Tenant,
     customer_id: uuid.UUID | str,
     *,
-    person_id: uuid.UUID | None = None,
+    person_id: uuid.UUID | str | None = None,
     document_type: DocumentType | None = None,
     status: DocumentStatus | None = None,
 ) -> list[Document]:
@@ -312,6 +343,7 @@ async def list_documents(
         .order_by(Document.id)
     )
     if person_id is not None:
+        person_id = await person_of(session, customer, person_id)
         statement = statement.where(Document.person_id == person_id)
     if document_type is not None:
         statement = statement.where(Document.document_type == document_type.value)
@@ -326,10 +358,13 @@ async def get_document(
     customer_id: uuid.UUID | str,
     document_id: uuid.UUID | str,
     *,
-    person_id: uuid.UUID | None = None,
+    person_id: uuid.UUID | str | None = None,
     for_change: bool = False,
 ) -> Document:
+    """One document of the customer (of the person, when `person_id` is given), or 404."""
     customer = await _customer(session, tenant, customer_id, for_change=for_change)
+    if person_id is not None:
+        person_id = await person_of(session, customer, person_id)
     key = document_id if isinstance(document_id, uuid.UUID) else parse_uuid(document_id)
     document: Document | None = None
     if key is not None:
@@ -375,36 +410,68 @@ async def read_document(vault: Vault, storage: DocumentStorage, document: Docume
 # --- Writing ------------------------------------------------------------------------------
 
 
-def _storage_key(document: Document) -> str:
-    return f"{document.organization_id}/{document.id}"
+@dataclass(frozen=True, slots=True)
+class StagedDocument:
+    """A checked document whose sealed file is in the store, and whose row is yet to be
+    added: `stage` it before the transaction takes its locks (an upload to S3 can take a
+    while), `add_staged` it once the customer is found and locked."""
+
+    id: uuid.UUID
+    prepared: PreparedDocument
+    wrapped_key: bytes
+    storage_key: str
 
 
-def _sealed_pieces(
-    prepared: PreparedDocument, key: bytes, organization_id: uuid.UUID, document_id: uuid.UUID
-) -> Iterable[bytes]:
-    return sealing.seal(
-        prepared.content, key, organization_id=organization_id, document_id=document_id
-    )
-
-
-async def store_prepared(
+async def stage(
     session: AsyncSession,
     vault: Vault,
     storage: DocumentStorage,
     tenant: Tenant,
-    customer: Customer,
     prepared: PreparedDocument,
-    *,
-    person_id: uuid.UUID | None = None,
-) -> Document:
-    """Store a checked document of `customer` (found and locked by the caller): the sealed
-    file first, then the row and its event in the session's transaction."""
-    now = utcnow()
+) -> StagedDocument:
+    """Seal and write the file. It is removed again if the session's transaction rolls back
+    or fails to commit (registered before the write: one that fails half-way leaves nothing
+    either)."""
     document_id = uuid7()
     organization_id = tenant.organization_id
     data_key = sealing.new_data_key()
+    storage_key = f"{organization_id}/{document_id}"
+    store = storage.store
+
+    async def remove_object() -> None:
+        await store.delete(storage_key)
+
+    after_rollback(session, remove_object)
+    pieces = sealing.seal(
+        prepared.content, data_key, organization_id=organization_id, document_id=document_id
+    )
+    try:
+        await store.put(storage_key, pieces)
+    except BaseException:
+        await remove_object()
+        raise
+    wrapped = sealing.wrap_data_key(
+        vault, data_key, organization_id=organization_id, document_id=document_id
+    )
+    return StagedDocument(document_id, prepared, wrapped, storage_key)
+
+
+async def add_staged(
+    session: AsyncSession,
+    vault: Vault,
+    tenant: Tenant,
+    customer: Customer,
+    staged: StagedDocument,
+    *,
+    person_id: uuid.UUID | None = None,
+) -> Document:
+    """The row of a staged document of `customer` (found and locked by the caller), and its
+    event, in the session's transaction."""
+    now = utcnow()
+    prepared = staged.prepared
+    organization_id = tenant.organization_id
     document = Document(
-        id=document_id,
+        id=staged.id,
         organization_id=organization_id,
         environment=tenant.environment,
         customer_id=customer.id,
@@ -420,31 +487,14 @@ async def store_prepared(
             if prepared.filename
             else None
         ),
-        wrapped_key=sealing.wrap_data_key(
-            vault, data_key, organization_id=organization_id, document_id=document_id
-        ),
-        storage_key="",
+        wrapped_key=staged.wrapped_key,
+        storage_key=staged.storage_key,
         status=DocumentStatus.pending_review.value,
         review_reasons=[],
         reviewed_at=None,
         created_at=now,
         updated_at=now,
     )
-    document.storage_key = _storage_key(document)
-    store = storage.store
-    storage_key = document.storage_key
-
-    async def remove_object() -> None:
-        await store.delete(storage_key)
-
-    # Registered before the write: a write that fails half-way leaves nothing either.
-    after_rollback(session, remove_object)
-    try:
-        pieces = _sealed_pieces(prepared, data_key, organization_id, document_id)
-        await store.put(storage_key, pieces)
-    except BaseException:
-        await remove_object()
-        raise
     session.add(document)
     await session.flush()
     record(session, tenant, "document.created", event_object(document), customer_id=customer.id)
@@ -468,10 +518,11 @@ async def store_document(
     prepared = prepare_document(
         storage, document_type=document_type, filename=filename, content=content
     )
+    staged = await stage(session, vault, storage, tenant, prepared)
     customer = await _customer(session, tenant, customer_id, for_change=True)
-    return await store_prepared(
-        session, vault, storage, tenant, customer, prepared, person_id=person_id
-    )
+    if person_id is not None:
+        person_id = await person_of(session, customer, person_id)
+    return await add_staged(session, vault, tenant, customer, staged, person_id=person_id)
 
 
 def _remove_after_commit(session: AsyncSession, storage: DocumentStorage, keys: list[str]) -> None:
@@ -495,7 +546,7 @@ async def delete_document(
     customer_id: uuid.UUID | str,
     document_id: uuid.UUID | str,
     *,
-    person_id: uuid.UUID | None = None,
+    person_id: uuid.UUID | str | None = None,
 ) -> Document:
     """Delete the row (and record it) now, the object once the transaction has committed."""
     document = await get_document(
@@ -559,24 +610,27 @@ async def set_review(
 
 
 async def erase_customer_documents(
-    session: AsyncSession, storage: DocumentStorage, tenant: Tenant, customer_id: uuid.UUID
+    session: AsyncSession,
+    storage: DocumentStorage,
+    tenant: Tenant,
+    customer_id: uuid.UUID,
+    *,
+    person_id: uuid.UUID | None = None,
 ) -> int:
-    """Erasure of a customer reaches its documents: every row goes (and is recorded) in the
-    erasure's transaction, every object once it has committed. Returns how many."""
+    """Erasure of a customer (or the removal of one of its people, with `person_id`) reaches
+    their documents: every row goes (and is recorded) in that transaction, every object once it
+    has committed. Returns how many."""
+    conditions = [Document.customer_id == customer_id]
+    if person_id is not None:
+        conditions.append(Document.person_id == person_id)
     documents = list(
         (
-            await session.execute(
-                _scoped(select(Document), tenant, Document).where(
-                    Document.customer_id == customer_id
-                )
-            )
+            await session.execute(_scoped(select(Document), tenant, Document).where(*conditions))
         ).scalars()
     )
     if not documents:
         return 0
-    await session.execute(
-        _scoped(delete(Document), tenant, Document).where(Document.customer_id == customer_id)
-    )
+    await session.execute(_scoped(delete(Document), tenant, Document).where(*conditions))
     for document in documents:
         obj = event_object(document)
         record(

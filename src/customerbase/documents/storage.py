@@ -40,8 +40,6 @@ class ObjectStore(Protocol):
     async def delete(self, key: str) -> None:
         """Remove the object; removing one that is not there is not an error."""
 
-    async def exists(self, key: str) -> bool: ...
-
 
 class ObjectMissing(Exception):
     """A document's row names an object the store does not hold."""
@@ -89,9 +87,6 @@ class LocalStore:
 
     def _unlink(self, key: str) -> None:
         self.path(key).unlink(missing_ok=True)
-
-    async def exists(self, key: str) -> bool:
-        return self.path(key).exists()
 
 
 class S3Store:
@@ -147,18 +142,6 @@ class S3Store:
         await anyio.to_thread.run_sync(
             lambda: self._client.delete_object(Bucket=self.bucket, Key=self._key(key))
         )
-
-    async def exists(self, key: str) -> bool:
-        def head() -> bool:
-            try:
-                self._client.head_object(Bucket=self.bucket, Key=self._key(key))
-            except self._client.exceptions.ClientError as exc:
-                if exc.response.get("Error", {}).get("Code") in {"404", "NoSuchKey", "NotFound"}:
-                    return False
-                raise
-            return True
-
-        return await anyio.to_thread.run_sync(head)
 
 
 def open_object_store(url: str | None, data_dir: Path) -> ObjectStore:

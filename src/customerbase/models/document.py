@@ -59,5 +59,10 @@ class Document(Base):
             ["customers.organization_id", "customers.id"],
             ondelete="CASCADE",
         ),
+        # A person's documents go before the person does (see documents.service).
+        ForeignKeyConstraint(
+            ["organization_id", "person_id"],
+            ["customer_people.organization_id", "customer_people.id"],
+        ),
         Index(None, "organization_id", "environment", "customer_id", "id"),
     )

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request
 
 from customerbase.customers.schemas import CustomerOut, PersonCreate, PersonUpdate
 from customerbase.customers.serializers import customer_to_dict, row_to_dict
+from customerbase.documents.endpoints import DocumentStorageDep
 from customerbase.kit.crypto import Vault
 from customerbase.kit.db import Database
 from customerbase.kit.dependencies import VaultDep, WriteSessionDep
@@ -124,9 +125,12 @@ async def remove_person(
     tenant: TenantDep,
     session: WriteSessionDep,
     vault: VaultDep,
+    storage: DocumentStorageDep,
 ) -> OrjsonResponse:
-    """Remove a person from a business."""
-    removed = await service.remove_person(session, vault, tenant, customer_id, person_id)
+    """Remove a person from a business (and the person's documents)."""
+    removed = await service.remove_person(
+        session, vault, tenant, customer_id, person_id, storage=storage
+    )
     return ok(removed, "Person removed successfully")
 
 

@@ -33,6 +33,8 @@ from customerbase.customers.service import (
     _unique_write,
     create_customer,
 )
+from customerbase.documents.service import erase_customer_documents
+from customerbase.documents.storage import DocumentStorage
 from customerbase.events import changes_between, mask_value, record, register_event_types
 from customerbase.kit import validators as v
 from customerbase.kit.crypto import Vault
@@ -405,11 +407,19 @@ async def update_person(
 
 
 async def remove_person(
-    session: AsyncSession, vault: Vault, tenant: Tenant, key: str, person_key: str
+    session: AsyncSession,
+    vault: Vault,
+    tenant: Tenant,
+    key: str,
+    person_key: str,
+    *,
+    storage: DocumentStorage,
 ) -> dict[str, Any]:
     _, customer = await _lock_business(session, tenant, key)
     person = await _person_of(session, customer, person_key)
     removed = person_to_dict(person, vault)
+    # The person's documents go with the person (their files once this commits).
+    await erase_customer_documents(session, storage, tenant, customer.id, person_id=person.id)
     await session.delete(person)
     await session.flush()
     record(session, tenant, "customer.person.removed", removed, customer_id=customer.id, changes={})

@@ -1,7 +1,7 @@
 """documents: the customers' files (sealed in the object store), their review state
 
 Revision ID: 0009
-Revises: 0005
+Revises: 0008
 Create Date: 2026-12-01 14:10:00
 """
 
@@ -12,7 +12,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "0009"
-down_revision: str | None = "0005"
+down_revision: str | None = "0008"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -54,6 +54,11 @@ def upgrade() -> None:
             ["customers.organization_id", "customers.id"],
             name=op.f("fk_documents_organization_id_customers"),
             ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["organization_id", "person_id"],
+            ["customer_people.organization_id", "customer_people.id"],
+            name=op.f("fk_documents_organization_id_customer_people"),
         ),
     )
     op.create_index(

@@ -1,7 +1,7 @@
 """KYC: checks, hosted-page links, per-organization tier settings; the customer's KYC fields
 
 Revision ID: 0012
-Revises: 0008, 0009 (a merge point: onboarding and documents)
+Revises: 0009
 Create Date: 2026-12-01 14:00:00
 """
 
@@ -12,7 +12,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "0012"
-down_revision: str | tuple[str, ...] | None = ("0008", "0009")
+down_revision: str | None = "0009"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
