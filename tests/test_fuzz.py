@@ -66,6 +66,12 @@ OPERATIONS = [
     "GET /v1/customers/{customer_id}/people/{person_id}/documents",
     "GET /v1/customers/{customer_id}/people/{person_id}/documents/{document_id}",
     "DELETE /v1/customers/{customer_id}/people/{person_id}/documents/{document_id}",
+    "GET /v1/customers/{customer_id}/kyc",
+    "POST /v1/customers/{customer_id}/kyc/upgrade",
+    "POST /v1/customers/{customer_id}/kyc/review",
+    "POST /v1/customers/{customer_id}/kyc/link",
+    "GET /v1/kyc/tiers",
+    "PUT /v1/kyc/tiers",
 ]
 # Operations left to their own tests for now, and why (the harness expects JSON envelopes and
 # customer keys): the import's body is a file (text/csv or JSON lines), the export answers CSV
