@@ -23,6 +23,7 @@ from customerbase.customers import blocks, inserts
 from customerbase.customers.queries import CustomerQueries
 from customerbase.customers.repository import CustomerFilter, CustomerRepository, Scope
 from customerbase.customers.schemas import (
+    CORRECTIONS_HINT,
     REQUIRED_NAMES,
     BlacklistRequest,
     CustomerCreate,
@@ -632,11 +633,7 @@ def names_verified(customer: Customer) -> bool:
 
 
 def _correction_error(field: str) -> FieldError:
-    return FieldError(
-        field,
-        "cannot be changed by an update; send it to POST /v1/customers/{id}/corrections "
-        "with a reason",
-    )
+    return FieldError(field, CORRECTIONS_HINT)
 
 
 def gated_field_errors(customer: Customer, data: CustomerUpdate) -> list[FieldError]:
