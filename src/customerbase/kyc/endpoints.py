@@ -10,7 +10,7 @@ from customerbase.kit.db import Database
 from customerbase.kit.dependencies import ReadSessionDep, VaultDep, WriteSessionDep
 from customerbase.kit.envelope import OrjsonResponse, error_responses, ok
 from customerbase.kit.routing import JsonRoute
-from customerbase.kyc import service
+from customerbase.kyc import service, tiers
 from customerbase.kyc.flows import issue_and_mail
 from customerbase.kyc.schemas import KycLinkRequest, KycReview, KycTiersUpdate, KycUpgrade
 from customerbase.organizations.auth import TenantDep
@@ -81,7 +81,7 @@ async def create_kyc_link(
 @router.get("/kyc/tiers")
 async def get_kyc_tiers(tenant: TenantDep, session: ReadSessionDep) -> OrjsonResponse:
     """The tiers, their requirements and this organization's limits."""
-    return ok(await service.get_tiers(session, tenant), "KYC tiers retrieved successfully")
+    return ok(await tiers.get_tiers(session, tenant), "KYC tiers retrieved successfully")
 
 
 @router.put("/kyc/tiers")
@@ -89,4 +89,4 @@ async def update_kyc_tiers(
     body: KycTiersUpdate, tenant: TenantDep, session: WriteSessionDep
 ) -> OrjsonResponse:
     """Override tier limits for this organization and environment."""
-    return ok(await service.update_tiers(session, tenant, body), "KYC tiers updated successfully")
+    return ok(await tiers.update_tiers(session, tenant, body), "KYC tiers updated successfully")

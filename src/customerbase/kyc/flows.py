@@ -12,7 +12,7 @@ from customerbase.customers.serializers import customer_to_dict
 from customerbase.kit.crypto import Vault
 from customerbase.kit.db import Database
 from customerbase.kit.time import isoformat
-from customerbase.kyc import mail, service
+from customerbase.kyc import hosted, mail
 from customerbase.organizations.service import Tenant
 
 
@@ -29,7 +29,7 @@ async def issue_and_mail(
     vault: Vault = request.app.state.vault
     settings: Settings = request.app.state.settings
     async with database.write_session() as session:
-        issued = await service.issue_link(
+        issued = await hosted.issue_link(
             session,
             vault,
             settings,

@@ -31,7 +31,7 @@ from customerbase.kit.db import Database
 from customerbase.kit.edge import request_id_of
 from customerbase.kit.errors import CustomerbaseError
 from customerbase.kit.time import utcnow
-from customerbase.kyc import links, service
+from customerbase.kyc import hosted, links, service
 from customerbase.kyc.schemas import KycUpgrade
 from customerbase.models import Customer, KycLink
 from customerbase.organizations.service import Tenant
@@ -386,7 +386,7 @@ async def submit_kyc_page(token: str, request: Request) -> Response:
             )
         if errors:
             return render_form(token, customer, overview, errors, status=422)
-        await service.accept_terms(session, vault, tenant, customer, **_client_of(request))
+        await hosted.accept_terms(session, vault, tenant, customer, **_client_of(request))
         if body is not None:
             try:
                 outcome = await service.upgrade(
@@ -418,7 +418,7 @@ async def submit_kyc_page(token: str, request: Request) -> Response:
         if uploads:
             await service.submit(session, vault, tenant, customer)
         opened.link.used_at = utcnow()
-        service.record_link_used(session, vault, tenant, customer)
+        hosted.record_link_used(session, vault, tenant, customer)
         return done_page(customer, reviewing=bool(uploads))
 
 
@@ -453,7 +453,7 @@ async def accept_terms_page(token: str, request: Request) -> Response:
         except links.LinkError as exc:
             return link_error_page(exc.reason)
         set_actor(Actor("customer", str(opened.customer.id), request_id_of(request.scope)))
-        await service.accept_terms(
+        await hosted.accept_terms(
             session, vault, opened.tenant, opened.customer, **_client_of(request)
         )
     return RedirectResponse(f"/kyc/{token}", status_code=303)

@@ -15,10 +15,10 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from customerbase.config import Settings
@@ -39,13 +39,11 @@ from customerbase.kit.crypto import Vault
 from customerbase.kit.errors import Conflict, FieldError, ValidationFailed
 from customerbase.kit.ids import parse_uuid, uuid7
 from customerbase.kit.time import isoformat, utcnow
-from customerbase.kyc import links, tiers
+from customerbase.kyc import tiers
 from customerbase.kyc.matching import match_identity
 from customerbase.kyc.providers import Claim, IdentityProvider, provider_for
-from customerbase.kyc.schemas import KycReview, KycTiersUpdate, KycUpgrade
-from customerbase.models import Customer, Document, KycCheck, KycLink, KycSettings
-from customerbase.onboarding import service as onboarding
-from customerbase.onboarding.schemas import ConsentCreate
+from customerbase.kyc.schemas import KycReview, KycUpgrade
+from customerbase.models import Customer, Document, KycCheck
 from customerbase.organizations.service import Tenant
 
 register_event_types(
@@ -668,191 +666,3 @@ async def review(
         before=before,
     )
     return await _overview(session, tenant, customer)
-
-
-# --- Links ---------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class IssuedLink:
-    customer: Customer
-    url: str
-    tos_url: str
-    expires_at: datetime
-
-
-async def issue_link(
-    session: AsyncSession,
-    vault: Vault,
-    settings: Settings,
-    tenant: Tenant,
-    key: str,
-    *,
-    base_url: str,
-    expires_in: int | None = None,
-) -> IssuedLink:
-    """A new signed link to the hosted page; earlier unused links of the customer stop
-    working (only the newest link is live)."""
-    customer = await _customer(session, tenant, key, for_update=True)
-    _ensure_changeable(customer)
-    return await _issue_link(session, vault, settings, tenant, customer, base_url, expires_in)
-
-
-async def _issue_link(
-    session: AsyncSession,
-    vault: Vault,
-    settings: Settings,
-    tenant: Tenant,
-    customer: Customer,
-    base_url: str,
-    expires_in: int | None,
-) -> IssuedLink:
-    now = utcnow()
-    expires_at = now + timedelta(seconds=expires_in or settings.kyc_link_ttl_seconds)
-    expires_at = expires_at.replace(microsecond=0)
-    await session.execute(
-        update(KycLink)
-        .where(
-            KycLink.organization_id == tenant.organization_id,
-            KycLink.environment == tenant.environment,
-            KycLink.customer_id == customer.id,
-            KycLink.used_at.is_(None),
-            KycLink.revoked_at.is_(None),
-        )
-        .values(revoked_at=now)
-    )
-    link = KycLink(
-        id=uuid7(),
-        organization_id=tenant.organization_id,
-        environment=tenant.environment,
-        customer_id=customer.id,
-        expires_at=expires_at,
-        created_at=now,
-    )
-    session.add(link)
-    token = links.make_token(vault, link.id, expires_at)
-    url = f"{(settings.public_url or base_url).rstrip('/')}/kyc/{token}"
-    before = customer_to_dict(customer, vault)
-    customer.kyc_link = url
-    customer.tos_link = f"{url}/terms"
-    customer.updated_at = now
-    await session.flush()
-    record(
-        session,
-        tenant,
-        "customer.kyc.link_created",
-        customer_to_dict(customer, vault),
-        customer_id=customer.id,
-        before=before,
-    )
-    return IssuedLink(customer, url, customer.tos_link, expires_at)
-
-
-def record_link_used(
-    session: AsyncSession, vault: Vault, tenant: Tenant, customer: Customer
-) -> None:
-    record(
-        session,
-        tenant,
-        "customer.kyc.link_used",
-        customer_to_dict(customer, vault),
-        customer_id=customer.id,
-        changes={},
-    )
-
-
-# --- Terms of service ----------------------------------------------------------------------
-
-
-# The version of the terms the hosted page shows (`page.TERMS`); the consent ledger keeps it.
-TERMS_VERSION = "2026-12-01"
-
-
-async def accept_terms(
-    session: AsyncSession,
-    vault: Vault,
-    tenant: Tenant,
-    customer: Customer,
-    *,
-    ip_address: str | None = None,
-    user_agent: str | None = None,
-) -> None:
-    """The customer accepts the terms of service: an entry in the consent ledger
-    (`customerbase.onboarding`), and `tos_status` becomes `accepted`."""
-    if customer.tos_status == "accepted":
-        return
-    await onboarding.record_consent(
-        session,
-        vault,
-        tenant,
-        str(customer.id),
-        ConsentCreate(type="terms_of_service", version=TERMS_VERSION, granted=True),
-        ip_address=ip_address,
-        user_agent=user_agent,
-    )
-    before = customer_to_dict(customer, vault)
-    customer.tos_status = "accepted"
-    customer.updated_at = utcnow()
-    await session.flush()
-    record(
-        session,
-        tenant,
-        "customer.kyc.terms_accepted",
-        customer_to_dict(customer, vault),
-        customer_id=customer.id,
-        before=before,
-    )
-
-
-# --- Tier settings -------------------------------------------------------------------------
-
-
-def tiers_document(limits: dict[int, tiers.TierLimits]) -> list[dict[str, Any]]:
-    return [
-        {
-            "tier": tier,
-            "requirements": [
-                {"field": name, "tier": t, "description": tiers.REQUIREMENT_TEXT[name]}
-                for t, name in tiers.requirements_up_to(tier)
-            ],
-            "limits": limits[tier].as_dict(),
-        }
-        for tier in tiers.TIERS
-    ]
-
-
-async def get_tiers(session: AsyncSession, tenant: Tenant) -> list[dict[str, Any]]:
-    return tiers_document(await tiers.tier_limits(session, tenant))
-
-
-async def update_tiers(
-    session: AsyncSession, tenant: Tenant, body: KycTiersUpdate
-) -> list[dict[str, Any]]:
-    settings = await session.get(
-        KycSettings, (tenant.organization_id, tenant.environment), with_for_update=True
-    )
-    before = tiers_document(tiers.apply_overrides(settings.tiers if settings else None))
-    overrides: dict[str, Any] = dict(settings.tiers) if settings else {}
-    for tier, values in body.tiers.items():
-        overrides[tier] = {**overrides.get(tier, {}), **values.model_dump(exclude_unset=True)}
-    if settings is None:
-        settings = KycSettings(
-            organization_id=tenant.organization_id,
-            environment=tenant.environment,
-            tiers=overrides,
-            updated_at=utcnow(),
-        )
-        session.add(settings)
-    else:
-        settings.tiers = overrides
-        settings.updated_at = utcnow()
-    document = tiers_document(tiers.apply_overrides(overrides))
-    record(
-        session,
-        tenant,
-        "kyc.tiers.updated",
-        {"tiers": document},
-        customer_id=None,
-        before={"tiers": before},
-    )
-    return document

@@ -12,14 +12,19 @@ limit.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from customerbase.events import record
 from customerbase.kit.errors import Conflict, FieldError
+from customerbase.kit.time import utcnow
 from customerbase.models import KycSettings
 from customerbase.organizations.service import Tenant
+
+if TYPE_CHECKING:
+    from customerbase.kyc.schemas import KycTiersUpdate
 
 TIERS = (0, 1, 2, 3)
 LIMIT_NAMES = ("max_balance", "single_deposit", "daily_transfer")
@@ -125,3 +130,57 @@ def ensure_within_limits(
                 fields=[FieldError("amount", f"exceeds the tier's {name} limit of {limit}")],
                 extra={"limit": name, "limit_value": limit},
             )
+
+
+# --- Tier settings -------------------------------------------------------------------------
+
+
+def tiers_document(limits: dict[int, TierLimits]) -> list[dict[str, Any]]:
+    return [
+        {
+            "tier": tier,
+            "requirements": [
+                {"field": name, "tier": t, "description": REQUIREMENT_TEXT[name]}
+                for t, name in requirements_up_to(tier)
+            ],
+            "limits": limits[tier].as_dict(),
+        }
+        for tier in TIERS
+    ]
+
+
+async def get_tiers(session: AsyncSession, tenant: Tenant) -> list[dict[str, Any]]:
+    return tiers_document(await tier_limits(session, tenant))
+
+
+async def update_tiers(
+    session: AsyncSession, tenant: Tenant, body: KycTiersUpdate
+) -> list[dict[str, Any]]:
+    settings = await session.get(
+        KycSettings, (tenant.organization_id, tenant.environment), with_for_update=True
+    )
+    before = tiers_document(apply_overrides(settings.tiers if settings else None))
+    overrides: dict[str, Any] = dict(settings.tiers) if settings else {}
+    for tier, values in body.tiers.items():
+        overrides[tier] = {**overrides.get(tier, {}), **values.model_dump(exclude_unset=True)}
+    if settings is None:
+        settings = KycSettings(
+            organization_id=tenant.organization_id,
+            environment=tenant.environment,
+            tiers=overrides,
+            updated_at=utcnow(),
+        )
+        session.add(settings)
+    else:
+        settings.tiers = overrides
+        settings.updated_at = utcnow()
+    document = tiers_document(apply_overrides(overrides))
+    record(
+        session,
+        tenant,
+        "kyc.tiers.updated",
+        {"tiers": document},
+        customer_id=None,
+        before={"tiers": before},
+    )
+    return document
