@@ -56,6 +56,18 @@ OPERATIONS = [
     "POST /v1/customers/{customer_id}/archive",
     "POST /v1/customers/{customer_id}/unarchive",
     "POST /v1/customers/{customer_id}/blacklist",
+    "GET /v1/events",
+    "GET /v1/events/{event_id}",
+    "GET /v1/customers/{key}/history",
+    "POST /v1/customers/lookup",
+    "POST /v1/customers/{customer_id}/people",
+    "GET /v1/customers/{customer_id}/people",
+    "GET /v1/customers/{customer_id}/people/{person_id}",
+    "PATCH /v1/customers/{customer_id}/people/{person_id}",
+    "DELETE /v1/customers/{customer_id}/people/{person_id}",
+    "POST /v1/customers/{customer_id}/consents",
+    "GET /v1/customers/{customer_id}/consents",
+    "POST /v1/customers/{customer_id}/corrections",
 ]
 # Operations left to their own tests for now, and why (the harness expects JSON envelopes and
 # customer keys): the import's body is a file (text/csv or JSON lines), the export answers CSV
