@@ -56,9 +56,6 @@ OPERATIONS = [
     "POST /v1/customers/{customer_id}/archive",
     "POST /v1/customers/{customer_id}/unarchive",
     "POST /v1/customers/{customer_id}/blacklist",
-    "GET /v1/events",
-    "GET /v1/events/{event_id}",
-    "GET /v1/customers/{key}/history",
     "POST /v1/customers/lookup",
     "POST /v1/customers/{customer_id}/people",
     "GET /v1/customers/{customer_id}/people",
@@ -78,6 +75,10 @@ NOT_FUZZED = {
     "GET /v1/customers/export",
     "GET /v1/customers/imports/{import_id}",
     "GET /v1/customers/imports/{import_id}/report",
+    # Fuzzed on main with seeded event ids (this branch predates that harness change).
+    "GET /v1/events",
+    "GET /v1/events/{event_id}",
+    "GET /v1/customers/{key}/history",
 }
 
 # Values that have broken services before: NUL, lone escapes and LIKE wildcards, case folding
