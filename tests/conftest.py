@@ -35,6 +35,7 @@ POSTGRES_URL = os.environ.get(
 )
 REQUIRE_POSTGRES = os.environ.get("CUSTOMERBASE_TEST_REQUIRE_POSTGRES") == "1"
 TABLES = (
+    "idempotency_keys",
     "audit_entries",
     "events",
     "customer_imports",

@@ -8,6 +8,7 @@ from customerbase.models.customer_consent import CustomerConsent
 from customerbase.models.customer_import import CustomerImport
 from customerbase.models.customer_person import CustomerPerson
 from customerbase.models.event import Event
+from customerbase.models.idempotency_key import IdempotencyKey
 from customerbase.models.identity_block import IdentityBlock
 from customerbase.models.organization import Organization
 
@@ -20,6 +21,7 @@ __all__ = [
     "CustomerImport",
     "CustomerPerson",
     "Event",
+    "IdempotencyKey",
     "IdentityBlock",
     "Organization",
 ]
