@@ -52,3 +52,30 @@ async def _tenant(client: httpx.AsyncClient, database: Database) -> Tenant:
     secret = client.headers["Authorization"].split(" ", 1)[1]
     async with database.fast.connection() as connection:
         return await authenticate_fast(connection, secret, client_id=None)
+
+
+async def test_a_multipart_upload_is_never_spooled_to_a_plaintext_file(
+    client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tempfile import SpooledTemporaryFile
+
+    import starlette.formparsers
+
+    spools: list[SpooledTemporaryFile[bytes]] = []
+
+    class Recording(SpooledTemporaryFile):  # type: ignore[type-arg]
+        def __init__(self, *args: object, **kwargs: object) -> None:
+            super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+            spools.append(self)
+
+        def close(self) -> None:
+            self.rolled_at_close = self._rolled  # type: ignore[attr-defined]
+            super().close()
+
+    monkeypatch.setattr(starlette.formparsers, "SpooledTemporaryFile", Recording)
+    customer_id = await new_customer(client)
+    content = pdf() + os.urandom(3 * 1024 * 1024)  # beyond Starlette's own 1 MiB spool
+    response = await upload(client, customer_id, content)
+    assert response.status_code == 201
+    assert len(spools) == 1
+    assert spools[0].rolled_at_close is False  # type: ignore[attr-defined]
