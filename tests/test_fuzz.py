@@ -61,8 +61,6 @@ OPERATIONS = [
     "DELETE /v1/customers/{customer_id}/documents/{document_id}",
     "POST /v1/customers/{customer_id}/documents/{document_id}/review",
     "GET /v1/customers/{customer_id}/people/{person_id}/documents",
-    "GET /v1/customers/{customer_id}/people/{person_id}/documents/{document_id}",
-    "DELETE /v1/customers/{customer_id}/people/{person_id}/documents/{document_id}",
 ]
 # Operations left to their own tests for now, and why (the harness expects JSON envelopes and
 # customer keys): the import's body is a file (text/csv or JSON lines), the export answers CSV
@@ -79,6 +77,10 @@ NOT_FUZZED = {
     "GET /v1/customers/{customer_id}/documents/{document_id}/download",
     "POST /v1/customers/{customer_id}/people/{person_id}/documents",
     "GET /v1/customers/{customer_id}/people/{person_id}/documents/{document_id}/download",
+    # Two ids the seed cannot name (a person's, a document's) besides the customer's: too few
+    # requests reach a seeded customer; the same code serves the customer's own documents.
+    "GET /v1/customers/{customer_id}/people/{person_id}/documents/{document_id}",
+    "DELETE /v1/customers/{customer_id}/people/{person_id}/documents/{document_id}",
 }
 
 # Values that have broken services before: NUL, lone escapes and LIKE wildcards, case folding
