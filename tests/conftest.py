@@ -36,6 +36,7 @@ POSTGRES_URL = os.environ.get(
 REQUIRE_POSTGRES = os.environ.get("CUSTOMERBASE_TEST_REQUIRE_POSTGRES") == "1"
 TABLES = (
     "documents",
+    "idempotency_keys",
     "audit_entries",
     "events",
     "customer_imports",

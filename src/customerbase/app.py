@@ -23,6 +23,7 @@ from customerbase.config import Settings
 from customerbase.customers.bulk_endpoints import IMPORTS_PATH, MAX_IMPORT_BYTES
 from customerbase.customers.bulk_endpoints import router as bulk_router
 from customerbase.customers.endpoints import router as customers_router
+from customerbase.dialects import COMPAT_PREFIX, install_dialects
 from customerbase.documents.endpoints import UPLOAD_PATHS, upload_body_limit
 from customerbase.documents.endpoints import people_router as person_documents_router
 from customerbase.documents.endpoints import router as documents_router
@@ -34,8 +35,9 @@ from customerbase.kit.edge import EdgeMiddleware
 from customerbase.kit.envelope import OrjsonResponse, ok
 from customerbase.kit.errors import ServiceUnavailable
 from customerbase.kit.handlers import install_error_handlers
+from customerbase.kit.idempotency import IdempotencyMiddleware
 from customerbase.onboarding.endpoints import router as onboarding_router
-from customerbase.organizations.auth import declare_security
+from customerbase.organizations.auth import declare_security, idempotency_scope
 
 DESCRIPTION = """\
 Customer management for fintech and banking-as-a-service platforms: onboard individual and
@@ -45,6 +47,10 @@ them, archive, blacklist and erase them.
 Authenticate with `Authorization: Bearer sk_test_...` (or the `client-id` + `api-key` headers).
 Every response is `{"success", "message", "data"}`; errors carry `error.type`, `error.fields`
 and `error.request_id`.
+
+Send an `Idempotency-Key` header (up to 255 characters) with any POST, PUT, PATCH or DELETE to
+retry it safely: the same key and request within 24 hours replays the first answer, with
+`Idempotent-Replayed: true`.
 """
 
 
@@ -104,6 +110,13 @@ def create_app(
     app.state.document_storage = DocumentStorage.from_settings(settings)
     install_error_handlers(app)
     upload_limit = upload_body_limit(settings.max_document_bytes)
+    # Inside the edge (added first): its answers and replays get the request id and headers.
+    app.add_middleware(
+        IdempotencyMiddleware,
+        resolve_scope=idempotency_scope,
+        spool_dir=settings.data_dir / "imports",
+        in_memory_paths=re.compile(f"{CREATE_PATH}|{UPLOAD_PATHS.pattern}"),
+    )
     app.add_middleware(
         EdgeMiddleware,
         max_body_bytes=MAX_BODY_BYTES,
@@ -118,6 +131,7 @@ def create_app(
     app.include_router(documents_router)
     app.include_router(person_documents_router)
     app.include_router(events_router)
+    install_dialects(app)
     _mount_docs(app)
     _document_security(app)
 
@@ -157,6 +171,7 @@ def _document_security(app: FastAPI) -> None:
 EDGE_HEADERS = (
     ("", {"X-Content-Type-Options": "nosniff"}),
     ("/v1", {"Cache-Control": "no-store"}),
+    (COMPAT_PREFIX, {"Cache-Control": "no-store"}),
 )
 
 

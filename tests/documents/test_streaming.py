@@ -79,3 +79,26 @@ async def test_a_multipart_upload_is_never_spooled_to_a_plaintext_file(
     assert response.status_code == 201
     assert len(spools) == 1
     assert spools[0].rolled_at_close is False  # type: ignore[attr-defined]
+
+
+async def test_an_idempotent_upload_is_never_spooled_to_disk(
+    client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import customerbase.kit.idempotency as idempotency
+
+    def no_spool(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a document's body went to a temporary file")
+
+    monkeypatch.setattr(idempotency.tempfile, "TemporaryFile", no_spool)
+    customer_id = await new_customer(client)
+    content = pdf() + os.urandom(3 * 1024 * 1024)
+    headers = {"Idempotency-Key": "upload-1"}
+    first = await client.post(
+        f"/v1/customers/{customer_id}/documents",
+        files={"file": ("a.pdf", content, "application/pdf")},
+        data={"document_type": "other"},
+        headers=headers,
+    )
+    assert first.status_code == 201, first.text
+    listed = await client.get(f"/v1/customers/{customer_id}/documents")
+    assert len(listed.json()["data"]) == 1

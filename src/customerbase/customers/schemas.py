@@ -188,6 +188,10 @@ Metadata = Annotated[dict[str, MetadataValue], _metadata_schema(nullable=False)]
 MetadataChange = Annotated[dict[str, MetadataValue | None], _metadata_schema(nullable=True)]
 DayOrMoment = Annotated[datetime | date, BeforeValidator(_date_only)]
 
+CORRECTIONS_HINT = (
+    "cannot be changed by an update; send it to POST /v1/customers/{id}/corrections with a reason"
+)
+
 # The names each type of customer must have.
 REQUIRED_NAMES = {"individual": ("first_name", "last_name"), "business": ("company_name",)}
 
@@ -557,6 +561,12 @@ class CustomerUpdate(_Profile):
     date_of_birth: SkipJsonSchema[Any] = None
     bvn: SkipJsonSchema[Any] = None
     nin: SkipJsonSchema[Any] = None
+
+    @field_validator("date_of_birth", "bvn", "nin", mode="before")
+    @classmethod
+    def _correction_only(cls, value: Any) -> Any:
+        """Refused beside any other fault of the body, so that every field is named at once."""
+        raise ValueError(CORRECTIONS_HINT)
 
     @field_validator("metadata")
     @classmethod

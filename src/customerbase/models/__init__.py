@@ -9,6 +9,7 @@ from customerbase.models.customer_import import CustomerImport
 from customerbase.models.customer_person import CustomerPerson
 from customerbase.models.document import Document
 from customerbase.models.event import Event
+from customerbase.models.idempotency_key import IdempotencyKey
 from customerbase.models.identity_block import IdentityBlock
 from customerbase.models.organization import Organization
 
@@ -22,6 +23,7 @@ __all__ = [
     "CustomerPerson",
     "Document",
     "Event",
+    "IdempotencyKey",
     "IdentityBlock",
     "Organization",
 ]
