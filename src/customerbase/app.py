@@ -19,6 +19,7 @@ from starlette.responses import HTMLResponse
 from starlette.staticfiles import StaticFiles
 
 from customerbase import __version__
+from customerbase.accounts.endpoints import router as accounts_router
 from customerbase.config import Settings
 from customerbase.customers.bulk_endpoints import IMPORTS_PATH, MAX_IMPORT_BYTES
 from customerbase.customers.bulk_endpoints import router as bulk_router
@@ -105,6 +106,7 @@ def create_app(
     app.include_router(bulk_router)  # before /v1/customers/{key}
     app.include_router(customers_router)
     app.include_router(events_router)
+    app.include_router(accounts_router)
     _mount_docs(app)
     _document_security(app)
 

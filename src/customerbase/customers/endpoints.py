@@ -6,6 +6,8 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 
+from customerbase.accounts import service as accounts
+from customerbase.accounts.cascade import cascaded
 from customerbase.customers import service
 from customerbase.customers.schemas import (
     BlacklistRequest,
@@ -55,13 +57,18 @@ async def create_customer(body: CustomerCreate, request: Request) -> OrjsonRespo
     vault: Vault = request.app.state.vault
     async with database.fast.connection() as connection:
         tenant = await authenticate_request(request, connection)
-        if not database.fast.is_sqlite:
+        if not (database.fast.is_sqlite or body.create_wallet):
             customer = await service.create_customer_fast(connection, vault, tenant, body)
-    if database.fast.is_sqlite:
-        # SQLite writes go through the write engine's one connection, which serialises them.
+    meta = None
+    if database.fast.is_sqlite or body.create_wallet:
+        # SQLite writes go through the write engine's one connection, which serialises them;
+        # a customer with its wallet is one transaction of the write session.
         async with database.write_session() as session:
             customer = await service.create_customer(session, vault, tenant, body)
-    return ok(customer_to_dict(customer, vault), "Customer created successfully", status_code=201)
+            if body.create_wallet:
+                meta = {"wallet": await accounts.open_wallet(session, tenant, customer)}
+    data = customer_to_dict(customer, vault)
+    return ok(data, "Customer created successfully", status_code=201, meta=meta)
 
 
 @router.get("", responses={200: {"model": ListEnvelope[CustomerOut], "description": "A page"}})
@@ -125,18 +132,22 @@ router.add_api_route(
 async def archive_customer(
     customer_id: str, tenant: TenantDep, session: WriteSessionDep, vault: VaultDep
 ) -> OrjsonResponse:
-    """Archive a customer: it stays readable but cannot be changed until unarchived."""
+    """Archive a customer: it stays readable but cannot be changed until unarchived; its active
+    accounts and cards become inactive (listed in `meta.cascade`)."""
     customer = await service.archive_customer(session, vault, tenant, customer_id)
-    return ok(customer_to_dict(customer, vault), "Customer archived successfully")
+    meta = {"cascade": cascaded(session)}  # the accounts and cards made inactive
+    return ok(customer_to_dict(customer, vault), "Customer archived successfully", meta=meta)
 
 
 @router.post("/{customer_id}/unarchive", responses=WRITE)
 async def unarchive_customer(
     customer_id: str, tenant: TenantDep, session: WriteSessionDep, vault: VaultDep
 ) -> OrjsonResponse:
-    """Return an archived customer to active."""
+    """Return an archived customer to active, with the accounts and cards its archive made
+    inactive (listed in `meta.cascade`)."""
     customer = await service.unarchive_customer(session, vault, tenant, customer_id)
-    return ok(customer_to_dict(customer, vault), "Customer unarchived successfully")
+    meta = {"cascade": cascaded(session)}  # the accounts and cards made active again
+    return ok(customer_to_dict(customer, vault), "Customer unarchived successfully", meta=meta)
 
 
 @router.post("/{customer_id}/blacklist", responses=WRITE)

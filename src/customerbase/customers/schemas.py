@@ -236,6 +236,9 @@ class CustomerCreate(_Strict):
     reference: Reference | None = None
     source: SourceIn = Source.banking
     metadata: Metadata | None = None
+    create_wallet: StrictBool = Field(
+        False, description="Also open an NGN wallet for the customer (returned in meta.wallet)"
+    )
 
     @field_validator("metadata")
     @classmethod

@@ -1,21 +1,31 @@
 """SQLAlchemy models, one module per table. Importing this package registers them all."""
 
+from customerbase.models.account import Account
 from customerbase.models.api_key import APIKey
 from customerbase.models.audit_entry import AuditEntry
 from customerbase.models.base import Base
+from customerbase.models.card import Card
 from customerbase.models.customer import Customer
 from customerbase.models.customer_import import CustomerImport
+from customerbase.models.customer_order import CustomerOrder
+from customerbase.models.customer_stock import CustomerStock
 from customerbase.models.event import Event
 from customerbase.models.identity_block import IdentityBlock
 from customerbase.models.organization import Organization
+from customerbase.models.transaction import Transaction
 
 __all__ = [
     "APIKey",
+    "Account",
     "AuditEntry",
     "Base",
+    "Card",
     "Customer",
     "CustomerImport",
+    "CustomerOrder",
+    "CustomerStock",
     "Event",
     "IdentityBlock",
     "Organization",
+    "Transaction",
 ]
