@@ -16,9 +16,7 @@ async def new_customer(client: httpx.AsyncClient, **overrides: Any) -> str:
     return customer_id
 
 
-async def new_account(
-    client: httpx.AsyncClient, customer_id: str, **body: Any
-) -> dict[str, Any]:
+async def new_account(client: httpx.AsyncClient, customer_id: str, **body: Any) -> dict[str, Any]:
     response = await client.post(f"/v1/customers/{customer_id}/accounts", json=body)
     assert response.status_code == 201, response.text
     account: dict[str, Any] = response.json()["data"]

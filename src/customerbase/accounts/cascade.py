@@ -13,6 +13,7 @@ This module imports no other domain, so that the customers service can call it.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import select
@@ -59,22 +60,23 @@ async def _change(
 ) -> dict[str, list[dict[str, Any]]]:
     now = utcnow()
     changed: dict[str, list[dict[str, Any]]] = {"accounts": [], "cards": []}
-    for model, kind, render in (
+    plan: tuple[tuple[Any, str, Callable[[Any], dict[str, Any]]], ...] = (
         (Account, "account", account_dict),
         (Card, "card", card_dict),
-    ):
+    )
+    for model, kind, render in plan:
         rows = await session.scalars(
-            select(model)  # type: ignore[arg-type]
+            select(model)
             .where(
-                model.organization_id == tenant.organization_id,  # type: ignore[attr-defined]
-                model.environment == tenant.environment,  # type: ignore[attr-defined]
-                model.customer_id == customer_id,  # type: ignore[attr-defined]
-                model.status == from_status,  # type: ignore[attr-defined]
-                model.status_reason.is_(None)  # type: ignore[attr-defined]
+                model.organization_id == tenant.organization_id,
+                model.environment == tenant.environment,
+                model.customer_id == customer_id,
+                model.status == from_status,
+                model.status_reason.is_(None)
                 if from_reason is None
-                else model.status_reason == from_reason,  # type: ignore[attr-defined]
+                else model.status_reason == from_reason,
             )
-            .order_by(model.id)  # type: ignore[attr-defined]
+            .order_by(model.id)
             .with_for_update()
         )
         for obj in rows:

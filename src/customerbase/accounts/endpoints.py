@@ -133,9 +133,7 @@ async def terminate_card(
 # --- transactions -----------------------------------------------------------------------
 
 
-@router.post(
-    "/v1/accounts/{account_id}/transactions", status_code=201, responses=WRITE
-)
+@router.post("/v1/accounts/{account_id}/transactions", status_code=201, responses=WRITE)
 async def post_transaction(
     account_id: str, body: TransactionCreate, request: Request
 ) -> OrjsonResponse:
@@ -202,4 +200,3 @@ async def customer_summary(key: str, request: Request) -> OrjsonResponse:
         tenant = await authenticate_request(request, connection)
         data = await service.summary(database.fast, connection, tenant, key)
     return ok(data, "Summary retrieved successfully")
-

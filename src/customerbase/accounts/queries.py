@@ -79,7 +79,11 @@ class AccountQueries:
         return rows[::-1] if order == "ASC" else rows
 
     async def accounts_of(
-        self, customer_id: uuid.UUID, *, after: uuid.UUID | None, before: uuid.UUID | None,
+        self,
+        customer_id: uuid.UUID,
+        *,
+        after: uuid.UUID | None,
+        before: uuid.UUID | None,
         limit: int,
     ) -> Sequence[Row]:
         where = ["organization_id = $1", "environment = $2"]
@@ -89,7 +93,11 @@ class AccountQueries:
         )
 
     async def cards_of(
-        self, customer_id: uuid.UUID, *, after: uuid.UUID | None, before: uuid.UUID | None,
+        self,
+        customer_id: uuid.UUID,
+        *,
+        after: uuid.UUID | None,
+        before: uuid.UUID | None,
         limit: int,
     ) -> Sequence[Row]:
         where = ["organization_id = $1", "environment = $2"]

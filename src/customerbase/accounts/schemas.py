@@ -5,8 +5,14 @@ from __future__ import annotations
 import enum
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BeforeValidator, Field, StrictInt, StringConstraints
-from pydantic import WithJsonSchema
+from pydantic import (
+    AfterValidator,
+    BeforeValidator,
+    Field,
+    StrictInt,
+    StringConstraints,
+    WithJsonSchema,
+)
 
 from customerbase.accounts.money import DEFAULT_CURRENCY, MAX_AMOUNT, normalize_currency
 from customerbase.customers.schemas import DayOrMoment, _Strict

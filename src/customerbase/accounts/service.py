@@ -14,7 +14,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -43,8 +43,13 @@ from customerbase.customers import service as customers
 from customerbase.customers.repository import CustomerRepository, Scope
 from customerbase.events import event_rows, record, register_event_types
 from customerbase.kit.db import Database
-from customerbase.kit.errors import Conflict, CustomerbaseError, FieldError, NotFound
-from customerbase.kit.errors import ValidationFailed
+from customerbase.kit.errors import (
+    Conflict,
+    CustomerbaseError,
+    FieldError,
+    NotFound,
+    ValidationFailed,
+)
 from customerbase.kit.fastdb import Connection, FastDB, Row, decode_uuid
 from customerbase.kit.ids import parse_uuid, uuid7
 from customerbase.kit.time import utcnow
@@ -102,13 +107,10 @@ async def _customer_for_change(session: AsyncSession, tenant: Tenant, key: str) 
 def customer_refusal(status: str, blacklisted: bool) -> CustomerbaseError | None:
     """Why a customer in this state may not get new accounts, cards or transactions."""
     if status == "deleted":
-        return AccountStateConflict(
-            "This customer has been erased", error_type="customer_deleted"
-        )
+        return AccountStateConflict("This customer has been erased", error_type="customer_deleted")
     if status == "archived":
         return AccountStateConflict(
-            "This customer is archived: its accounts and cards are inactive until it is "
-            "unarchived",
+            "This customer is archived: its accounts and cards are inactive until it is unarchived",
             error_type="customer_archived",
         )
     if blacklisted:
@@ -221,8 +223,12 @@ async def close_account(
     account.status, account.status_reason = "closed", None
     account.closed_at = account.updated_at = now
     record(
-        session, tenant, "account.closed", account_dict(account),
-        customer_id=customer.id, before=before,
+        session,
+        tenant,
+        "account.closed",
+        account_dict(account),
+        customer_id=customer.id,
+        before=before,
     )
     cards = await session.scalars(
         select(Card)
@@ -238,7 +244,9 @@ async def close_account(
         record(
             session, tenant, "card.terminated", after, customer_id=customer.id, before=card_before
         )
-        changed.append({"id": after["id"], "status": {"old": card_before["status"], "new": "terminated"}})
+        changed.append(
+            {"id": after["id"], "status": {"old": card_before["status"], "new": "terminated"}}
+        )
     await session.flush()
     return account_dict(account), changed
 
@@ -253,9 +261,7 @@ async def issue_card(
     customer = await _customer_for_change(session, tenant, customer_key)
     _ensure_customer_open(customer)
     account_id = parse_uuid(data.account_id)
-    account = (
-        await _account_for_change(session, tenant, data.account_id) if account_id else None
-    )
+    account = await _account_for_change(session, tenant, data.account_id) if account_id else None
     if account is None or account.customer_id != customer.id:
         raise ValidationFailed.for_field("account_id", "is not an account of this customer")
     if account.status != "active":
@@ -370,7 +376,7 @@ def _replay(existing: dict[str, Any], data: TransactionCreate) -> Posting:
     return Posting(existing, True)
 
 
-def _refusal(state: Row, data: TransactionCreate) -> CustomerbaseError | None:
+def _refusal(state: Mapping[str, Any], data: TransactionCreate) -> CustomerbaseError | None:
     refusal = customer_refusal(state["customer_status"], bool(state["blacklisted"]))
     if refusal is not None:
         return refusal
@@ -386,9 +392,7 @@ def _refusal(state: Row, data: TransactionCreate) -> CustomerbaseError | None:
         )
     balance = int(state["balance"])
     if data.direction.value == "debit" and balance < data.amount:
-        return InsufficientFunds(
-            "The debit would overdraw the account", extra={"balance": balance}
-        )
+        return InsufficientFunds("The debit would overdraw the account", extra={"balance": balance})
     if data.direction.value == "credit" and balance + data.amount > MAX_BALANCE:
         return AccountStateConflict(
             "The credit would take the balance over the limit an account may hold",
@@ -398,8 +402,12 @@ def _refusal(state: Row, data: TransactionCreate) -> CustomerbaseError | None:
 
 
 def _posting_object(
-    transaction_id: uuid.UUID, account_id: uuid.UUID, customer_id: Any, balance_after: int,
-    data: TransactionCreate, now: Any,
+    transaction_id: uuid.UUID,
+    account_id: uuid.UUID,
+    customer_id: Any,
+    balance_after: int,
+    data: TransactionCreate,
+    now: Any,
 ) -> dict[str, Any]:
     return transaction_to_dict(
         {
@@ -507,30 +515,34 @@ async def post_transaction(
     if existing is not None:
         return _replay(transaction_to_dict(columns_of(existing, TRANSACTION_COLUMNS)), data)
     state = (
-        await session.execute(
-            select(
-                Account.status,
-                Account.currency,
-                Account.balance,
-                Account.customer_id,
-                Customer.status.label("customer_status"),
-                Customer.blacklisted,
-            )
-            .join(
-                Customer,
-                (Customer.organization_id == Account.organization_id)
-                & (Customer.id == Account.customer_id),
-            )
-            .where(
-                Account.organization_id == tenant.organization_id,
-                Account.environment == tenant.environment,
-                Account.id == account_id,
+        (
+            await session.execute(
+                select(
+                    Account.status,
+                    Account.currency,
+                    Account.balance,
+                    Account.customer_id,
+                    Customer.status.label("customer_status"),
+                    Customer.blacklisted,
+                )
+                .join(
+                    Customer,
+                    (Customer.organization_id == Account.organization_id)
+                    & (Customer.id == Account.customer_id),
+                )
+                .where(
+                    Account.organization_id == tenant.organization_id,
+                    Account.environment == tenant.environment,
+                    Account.id == account_id,
+                )
             )
         )
-    ).mappings().first()
+        .mappings()
+        .first()
+    )
     if state is None:
         raise AccountNotFound("No account found for this id")
-    refusal = _refusal(state, data)
+    refusal = _refusal(dict(state), data)
     if refusal is not None:
         raise refusal
     delta = data.amount if data.direction.value == "credit" else -data.amount

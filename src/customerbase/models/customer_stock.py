@@ -33,7 +33,12 @@ class CustomerStock(Base):
 
     __table_args__ = (
         Index(
-            None, "organization_id", "environment", "customer_id", "product_id", "date",
+            None,
+            "organization_id",
+            "environment",
+            "customer_id",
+            "product_id",
+            "date",
             unique=True,
         ),
     )
