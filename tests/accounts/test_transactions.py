@@ -348,7 +348,9 @@ async def test_the_summary_matches_the_transactions_it_summarises(
     await credit(client, naira["id"], 10_000, "n1")
     await credit(client, naira["id"], 2_550, "n2")
     assert (await post(client, naira["id"], "debit", 1_234, "n3")).status_code == 201
-    assert (await post(client, dollars["id"], "credit", 999, "u1", currency="USD")).status_code == 201
+    assert (
+        await post(client, dollars["id"], "credit", 999, "u1", currency="USD")
+    ).status_code == 201
     assert (await post(client, dollars["id"], "debit", 99, "u2", currency="USD")).status_code == 201
 
     summary = (await client.get(f"/v1/customers/{customer_id}/summary")).json()["data"]

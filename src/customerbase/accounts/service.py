@@ -83,6 +83,26 @@ class AccountStateConflict(Conflict):
     """The account's, card's or customer's state does not allow this."""
 
 
+class AccountInactive(AccountStateConflict):
+    error_type = "account_inactive"
+
+
+class AccountClosed(AccountStateConflict):
+    error_type = "account_closed"
+
+
+class CardNotActive(AccountStateConflict):
+    error_type = "card_not_active"
+
+
+class CardNotFrozen(AccountStateConflict):
+    error_type = "card_not_frozen"
+
+
+def _not_active(status: str, message: str) -> AccountStateConflict:
+    return AccountClosed(message) if status == "closed" else AccountInactive(message)
+
+
 class InsufficientFunds(Conflict):
     error_type = "insufficient_funds"
 
@@ -211,7 +231,7 @@ async def close_account(
     customer = await _customer_for_change(session, tenant, str(account.customer_id))
     _ensure_customer_changeable(customer)
     if account.status == "closed":
-        raise AccountStateConflict("This account is already closed", error_type="account_closed")
+        raise AccountClosed("This account is already closed")
     if account.balance != 0:
         raise AccountStateConflict(
             f"An account is closed only at a zero balance; this one holds {account.balance} "
@@ -265,9 +285,9 @@ async def issue_card(
     if account is None or account.customer_id != customer.id:
         raise ValidationFailed.for_field("account_id", "is not an account of this customer")
     if account.status != "active":
-        raise AccountStateConflict(
+        raise _not_active(
+            account.status,
             f"Cards are issued only on an active account; this one is {account.status}",
-            error_type="account_closed" if account.status == "closed" else "account_inactive",
         )
     now = utcnow()
     number = numbers.new_card_number(data.brand.value)
@@ -334,10 +354,8 @@ async def change_card(
     if card.status == "terminated":
         raise AccountStateConflict("This card is terminated", error_type="card_terminated")
     if card.status not in allowed:
-        error_type = "card_not_frozen" if action == "unfreeze" else "card_not_active"
-        raise AccountStateConflict(
-            f"Cannot {action} a card that is {card.status}", error_type=error_type
-        )
+        error = CardNotFrozen if action == "unfreeze" else CardNotActive
+        raise error(f"Cannot {action} a card that is {card.status}")
     before = card_dict(card)
     card.status, card.status_reason, card.updated_at = target, None, utcnow()
     await session.flush()
@@ -382,10 +400,7 @@ def _refusal(state: Mapping[str, Any], data: TransactionCreate) -> CustomerbaseE
         return refusal
     status = state["status"]
     if status != "active":
-        return AccountStateConflict(
-            f"This account is {status}: it takes no transactions",
-            error_type="account_closed" if status == "closed" else "account_inactive",
-        )
+        return _not_active(status, f"This account is {status}: it takes no transactions")
     if state["currency"] != data.currency:
         return ValidationFailed.for_field(
             "currency", f"must be the account's currency, {state['currency']}"
