@@ -8,7 +8,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 
-from customerbase.accounts import service
+from customerbase.accounts import reads, service
 from customerbase.accounts.schemas import (
     AccountCreate,
     CardCreate,
@@ -48,7 +48,7 @@ async def list_accounts(
     database: Database = request.app.state.database
     async with database.fast.connection() as connection:
         tenant = await authenticate_request(request, connection)
-        rows, meta = await service.list_accounts(database.fast, connection, tenant, key, params)
+        rows, meta = await reads.list_accounts(database.fast, connection, tenant, key, params)
     return ok([account_to_dict(r) for r in rows], "Accounts retrieved successfully", meta=meta)
 
 
@@ -58,7 +58,7 @@ async def get_account(account_id: str, request: Request) -> OrjsonResponse:
     database: Database = request.app.state.database
     async with database.fast.connection() as connection:
         tenant = await authenticate_request(request, connection)
-        row = await service.get_account(database.fast, connection, tenant, account_id)
+        row = await reads.get_account(database.fast, connection, tenant, account_id)
     return ok(account_to_dict(row), "Account retrieved successfully")
 
 
@@ -91,7 +91,7 @@ async def list_cards(
     database: Database = request.app.state.database
     async with database.fast.connection() as connection:
         tenant = await authenticate_request(request, connection)
-        rows, meta = await service.list_cards(database.fast, connection, tenant, key, params)
+        rows, meta = await reads.list_cards(database.fast, connection, tenant, key, params)
     return ok([card_to_dict(r) for r in rows], "Cards retrieved successfully", meta=meta)
 
 
@@ -101,7 +101,7 @@ async def get_card(card_id: str, request: Request) -> OrjsonResponse:
     database: Database = request.app.state.database
     async with database.fast.connection() as connection:
         tenant = await authenticate_request(request, connection)
-        row = await service.get_card(database.fast, connection, tenant, card_id)
+        row = await reads.get_card(database.fast, connection, tenant, card_id)
     return ok(card_to_dict(row), "Card retrieved successfully")
 
 
@@ -159,7 +159,7 @@ async def list_account_transactions(
     database: Database = request.app.state.database
     async with database.fast.connection() as connection:
         tenant = await authenticate_request(request, connection)
-        rows, meta = await service.list_transactions(
+        rows, meta = await reads.list_transactions(
             database.fast, connection, tenant, params, account_key=account_id
         )
     data = [transaction_to_dict(r) for r in rows]
@@ -174,7 +174,7 @@ async def list_customer_transactions(
     database: Database = request.app.state.database
     async with database.fast.connection() as connection:
         tenant = await authenticate_request(request, connection)
-        rows, meta = await service.list_transactions(
+        rows, meta = await reads.list_transactions(
             database.fast, connection, tenant, params, customer_key=key
         )
     data = [transaction_to_dict(r) for r in rows]
@@ -187,7 +187,7 @@ async def get_transaction(transaction_id: str, request: Request) -> OrjsonRespon
     database: Database = request.app.state.database
     async with database.fast.connection() as connection:
         tenant = await authenticate_request(request, connection)
-        row = await service.get_transaction(database.fast, connection, tenant, transaction_id)
+        row = await reads.get_transaction(database.fast, connection, tenant, transaction_id)
     return ok(transaction_to_dict(row), "Transaction retrieved successfully")
 
 
@@ -198,5 +198,5 @@ async def customer_summary(key: str, request: Request) -> OrjsonResponse:
     database: Database = request.app.state.database
     async with database.fast.connection() as connection:
         tenant = await authenticate_request(request, connection)
-        data = await service.summary(database.fast, connection, tenant, key)
+        data = await reads.summary(database.fast, connection, tenant, key)
     return ok(data, "Summary retrieved successfully")

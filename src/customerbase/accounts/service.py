@@ -14,7 +14,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,14 +25,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from customerbase.accounts import numbers, postings
 from customerbase.accounts.cascade import account_dict, card_dict
 from customerbase.accounts.money import MAX_BALANCE
-from customerbase.accounts.queries import AccountQueries, TransactionFilter
 from customerbase.accounts.schemas import (
     AccountCreate,
     AccountType,
     CardCreate,
-    PageParams,
     TransactionCreate,
-    TransactionListParams,
 )
 from customerbase.accounts.serializers import (
     TRANSACTION_COLUMNS,
@@ -50,7 +47,7 @@ from customerbase.kit.errors import (
     NotFound,
     ValidationFailed,
 )
-from customerbase.kit.fastdb import Connection, FastDB, Row, decode_uuid
+from customerbase.kit.fastdb import Connection, decode_uuid
 from customerbase.kit.ids import parse_uuid, uuid7
 from customerbase.kit.time import utcnow
 from customerbase.models import Account, Card, Customer, Transaction
@@ -114,7 +111,7 @@ class DuplicateReference(Conflict):
 # --- customers: who may hold accounts and cards ----------------------------------------
 
 
-async def _customer_for_change(session: AsyncSession, tenant: Tenant, key: str) -> Customer:
+async def customer_for_change(session: AsyncSession, tenant: Tenant, key: str) -> Customer:
     """The customer addressed by id, locked for the rest of the transaction."""
     customer_id = parse_uuid(key)
     repository = CustomerRepository(session, Scope(tenant.organization_id, tenant.environment))
@@ -147,7 +144,7 @@ def _ensure_customer_open(customer: Customer) -> None:
         raise refusal
 
 
-def _ensure_customer_changeable(customer: Customer) -> None:
+def ensure_customer_changeable(customer: Customer) -> None:
     """Archived and erased customers cannot be changed (a blacklisted one can)."""
     refusal = customer_refusal(customer.status, False)
     if refusal is not None:
@@ -190,7 +187,7 @@ async def _new_account(
 async def open_account(
     session: AsyncSession, tenant: Tenant, customer_key: str, data: AccountCreate
 ) -> dict[str, Any]:
-    customer = await _customer_for_change(session, tenant, customer_key)
+    customer = await customer_for_change(session, tenant, customer_key)
     _ensure_customer_open(customer)
     account = await _new_account(session, tenant, customer, data.type.value, data.currency)
     return account_dict(account)
@@ -228,8 +225,8 @@ async def close_account(
     """Close an account at a zero balance; its cards are terminated with it. Returns the
     account and the cards that changed."""
     account = await _account_for_change(session, tenant, key)
-    customer = await _customer_for_change(session, tenant, str(account.customer_id))
-    _ensure_customer_changeable(customer)
+    customer = await customer_for_change(session, tenant, str(account.customer_id))
+    ensure_customer_changeable(customer)
     if account.status == "closed":
         raise AccountClosed("This account is already closed")
     if account.balance != 0:
@@ -278,7 +275,7 @@ async def issue_card(
     session: AsyncSession, tenant: Tenant, customer_key: str, data: CardCreate
 ) -> dict[str, Any]:
     """A virtual card: the number is made, its last four digits kept, the rest forgotten."""
-    customer = await _customer_for_change(session, tenant, customer_key)
+    customer = await customer_for_change(session, tenant, customer_key)
     _ensure_customer_open(customer)
     account_id = parse_uuid(data.account_id)
     account = await _account_for_change(session, tenant, data.account_id) if account_id else None
@@ -347,10 +344,10 @@ async def change_card(
     """Freeze, unfreeze or terminate a card. Terminating is final; it is allowed whatever the
     customer's state (it only ever takes a card out of use)."""
     card = await _card_for_change(session, tenant, key)
-    customer = await _customer_for_change(session, tenant, str(card.customer_id))
+    customer = await customer_for_change(session, tenant, str(card.customer_id))
     allowed, target, kind = _CARD_MOVES[action]
     if action != "terminate":
-        _ensure_customer_changeable(customer)
+        ensure_customer_changeable(customer)
     if card.status == "terminated":
         raise AccountStateConflict("This card is terminated", error_type="card_terminated")
     if card.status not in allowed:
@@ -607,195 +604,3 @@ async def post(
         return await post_transaction_fast(connection, tenant, account_id, data)
     async with database.write_session() as session:
         return await post_transaction(session, tenant, account_id, data)
-
-
-# --- reads (fast path) ------------------------------------------------------------------
-
-
-def _queries(db: FastDB, connection: Connection, tenant: Tenant) -> AccountQueries:
-    return AccountQueries(db, connection, tenant.organization_id, tenant.environment)
-
-
-def _cursor(name: str, value: str | None) -> uuid.UUID | None:
-    if value is None:
-        return None
-    cursor = parse_uuid(value)
-    if cursor is None:
-        raise ValidationFailed.for_field(name, "must be an id from a previous page")
-    return cursor
-
-
-def _cursors(params: PageParams | TransactionListParams) -> tuple[uuid.UUID | None, ...]:
-    if params.starting_after and params.ending_before:
-        raise ValidationFailed.for_field("ending_before", "cannot be combined with starting_after")
-    return _cursor("starting_after", params.starting_after), _cursor(
-        "ending_before", params.ending_before
-    )
-
-
-def page_meta(
-    rows: Sequence[Row], take: int, *, after: uuid.UUID | None, before: uuid.UUID | None
-) -> tuple[Sequence[Row], dict[str, Any]]:
-    """`rows` were fetched with one extra row (take + 1) in the direction of travel."""
-    if before is not None:
-        has_previous, has_next = len(rows) > take, True
-        items = rows[-take:] if has_previous else rows
-    else:
-        has_next, has_previous = len(rows) > take, after is not None
-        items = rows[:take]
-    if not items:
-        has_next = has_previous = False
-    meta = {
-        "take": take,
-        "has_next_page": has_next,
-        "has_previous_page": has_previous,
-        "next_cursor": decode_uuid(items[-1]["id"]) if has_next else None,
-        "previous_cursor": decode_uuid(items[0]["id"]) if has_previous else None,
-    }
-    return items, meta
-
-
-async def get_account(db: FastDB, connection: Connection, tenant: Tenant, key: str) -> Row:
-    account_id = parse_uuid(key)
-    row = await _queries(db, connection, tenant).account(account_id) if account_id else None
-    if row is None:
-        raise AccountNotFound("No account found for this id")
-    return row
-
-
-async def get_card(db: FastDB, connection: Connection, tenant: Tenant, key: str) -> Row:
-    card_id = parse_uuid(key)
-    row = await _queries(db, connection, tenant).card(card_id) if card_id else None
-    if row is None:
-        raise CardNotFound("No card found for this id")
-    return row
-
-
-async def get_transaction(db: FastDB, connection: Connection, tenant: Tenant, key: str) -> Row:
-    transaction_id = parse_uuid(key)
-    queries = _queries(db, connection, tenant)
-    row = await queries.transaction(transaction_id) if transaction_id else None
-    if row is None:
-        raise TransactionNotFound("No transaction found for this id")
-    return row
-
-
-async def _customer_id(db: FastDB, connection: Connection, tenant: Tenant, key: str) -> uuid.UUID:
-    row = await customers.get_customer(db, connection, tenant, key)
-    return uuid.UUID(decode_uuid(row["id"]))
-
-
-async def list_accounts(
-    db: FastDB, connection: Connection, tenant: Tenant, key: str, params: PageParams
-) -> tuple[Sequence[Row], dict[str, Any]]:
-    after, before = _cursors(params)
-    customer_id = await _customer_id(db, connection, tenant, key)
-    rows = await _queries(db, connection, tenant).accounts_of(
-        customer_id, after=after, before=before, limit=params.take + 1
-    )
-    return page_meta(rows, params.take, after=after, before=before)
-
-
-async def list_cards(
-    db: FastDB, connection: Connection, tenant: Tenant, key: str, params: PageParams
-) -> tuple[Sequence[Row], dict[str, Any]]:
-    after, before = _cursors(params)
-    customer_id = await _customer_id(db, connection, tenant, key)
-    rows = await _queries(db, connection, tenant).cards_of(
-        customer_id, after=after, before=before, limit=params.take + 1
-    )
-    return page_meta(rows, params.take, after=after, before=before)
-
-
-def _transaction_filter(params: TransactionListParams) -> TransactionFilter:
-    if (
-        params.min_amount is not None
-        and params.max_amount is not None
-        and params.min_amount > params.max_amount
-    ):
-        raise ValidationFailed.for_field("max_amount", "must not be below min_amount")
-    start, end = customers.created_bounds(params.created_from, params.created_to)
-    return TransactionFilter(
-        direction=params.direction.value if params.direction else None,
-        currency=params.currency,
-        created_from=start,
-        created_before=end,
-        min_amount=params.min_amount,
-        max_amount=params.max_amount,
-    )
-
-
-async def list_transactions(
-    db: FastDB,
-    connection: Connection,
-    tenant: Tenant,
-    params: TransactionListParams,
-    *,
-    account_key: str | None = None,
-    customer_key: str | None = None,
-) -> tuple[Sequence[Row], dict[str, Any]]:
-    """A customer's or an account's transactions, newest first."""
-    after, before = _cursors(params)
-    filters = _transaction_filter(params)
-    if account_key is not None:
-        account = await get_account(db, connection, tenant, account_key)
-        filters.account_id = uuid.UUID(decode_uuid(account["id"]))
-    if customer_key is not None:
-        filters.customer_id = await _customer_id(db, connection, tenant, customer_key)
-    rows = await _queries(db, connection, tenant).transactions(
-        filters, after=after, before=before, limit=params.take + 1
-    )
-    return page_meta(rows, params.take, after=after, before=before)
-
-
-ACCOUNT_STATUSES = ("active", "inactive", "closed")
-CARD_STATUSES = ("active", "frozen", "inactive", "terminated")
-
-
-async def summary(db: FastDB, connection: Connection, tenant: Tenant, key: str) -> dict[str, Any]:
-    """What the customer's page shows (Bloc's dashboard): transactions counted and totalled
-    per direction and currency, balances, accounts and cards by status, first and last
-    activity."""
-    from customerbase.kit.fastdb import decode_timestamp
-    from customerbase.kit.time import isoformat
-
-    customer_id = await _customer_id(db, connection, tenant, key)
-    queries = _queries(db, connection, tenant)
-    totals = await queries.transaction_totals(customer_id)
-    accounts = await queries.account_totals(customer_id)
-    cards = await queries.card_totals(customer_id)
-
-    directions: dict[str, dict[str, Any]] = {
-        "credit": {"count": 0, "totals": {}},
-        "debit": {"count": 0, "totals": {}},
-    }
-    firsts, lasts = [], []
-    for row in totals:
-        side = directions[row["direction"]]
-        side["count"] += int(row["count"])
-        side["totals"][row["currency"]] = int(row["total"])
-        firsts.append(decode_timestamp(row["first_at"]))
-        lasts.append(decode_timestamp(row["last_at"]))
-    balances: dict[str, int] = {}
-    by_status = dict.fromkeys(ACCOUNT_STATUSES, 0)
-    for row in accounts:
-        by_status[row["status"]] = by_status.get(row["status"], 0) + int(row["count"])
-        balances[row["currency"]] = balances.get(row["currency"], 0) + int(row["balance"])
-    card_status = dict.fromkeys(CARD_STATUSES, 0)
-    for row in cards:
-        card_status[row["status"]] = int(row["count"])
-    first = min((f for f in firsts if f is not None), default=None)
-    last = max((t for t in lasts if t is not None), default=None)
-    return {
-        "customer_id": str(customer_id),
-        "transactions": {
-            "count": directions["credit"]["count"] + directions["debit"]["count"],
-            "credits": directions["credit"],
-            "debits": directions["debit"],
-        },
-        "balances": dict(sorted(balances.items())),
-        "accounts": {"count": sum(by_status.values()), "by_status": by_status},
-        "cards": {"count": sum(card_status.values()), "by_status": card_status},
-        "first_activity_at": isoformat(first),
-        "last_activity_at": isoformat(last),
-    }

@@ -19,7 +19,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from customerbase.accounts.money import to_minor
-from customerbase.accounts.service import _customer_for_change, _ensure_customer_changeable
+from customerbase.accounts.service import customer_for_change, ensure_customer_changeable
 from customerbase.customer_data.schemas import OrdersLoad, StockLoad
 from customerbase.customers import service as customers
 from customerbase.events import record, register_event_types
@@ -204,8 +204,8 @@ async def _load(
 async def load_orders(
     session: AsyncSession, tenant: Tenant, key: str, body: OrdersLoad
 ) -> dict[str, Any]:
-    customer = await _customer_for_change(session, tenant, key)
-    _ensure_customer_changeable(customer)
+    customer = await customer_for_change(session, tenant, key)
+    ensure_customer_changeable(customer)
     rows = _order_rows(tenant, customer.id, body)
     return await _load(session, tenant, customer.id, "orders", CustomerOrder, rows, ("order_id",))
 
@@ -213,8 +213,8 @@ async def load_orders(
 async def load_stock(
     session: AsyncSession, tenant: Tenant, key: str, body: StockLoad
 ) -> dict[str, Any]:
-    customer = await _customer_for_change(session, tenant, key)
-    _ensure_customer_changeable(customer)
+    customer = await customer_for_change(session, tenant, key)
+    ensure_customer_changeable(customer)
     rows = _stock_rows(tenant, customer.id, body)
     return await _load(
         session, tenant, customer.id, "stock", CustomerStock, rows, ("product_id", "date")
