@@ -430,7 +430,7 @@ def make_accounts(server: Server, count: int) -> list[str]:
 
 
 def wrk_script(
-    ctx: Context, op: Operation, path: str, values: Path | None, run: int, script: str
+    ctx: Context, op: Operation, path: str, values: Path | None, run: int, template: str
 ) -> Path:
     prelude = (
         f"bench = {{sample = {json.dumps(str(values)) if values else 'nil'}, "
@@ -441,7 +441,7 @@ def wrk_script(
     script.write_text(
         prelude
         + (HERE / "wrk" / "common.lua").read_text()
-        + (HERE / "wrk" / f"{script}.lua").read_text()
+        + (HERE / "wrk" / f"{template}.lua").read_text()
     )
     return script
 

@@ -343,7 +343,8 @@ async def fuzz(
             case = data.draw(operation.as_strategy(generation_mode=mode), label="case")
             counts = [0, 1, 1, 1, 2] if mode is GenerationMode.POSITIVE else [0]
             _adjust(case, data, keys, fields, counts)
-            on_seeded += any(v in keys["key"] for v in case.path_parameters.values())
+            seeded = {value for values in keys.values() for value in values}
+            on_seeded += any(v in seeded for v in case.path_parameters.values())
             request = as_request(case, auth)
             response = send(request)
             problems = envelope_problems(response)
@@ -375,6 +376,23 @@ async def seed(client: httpx.AsyncClient) -> dict[str, list[str]]:
         assert response.status_code == 201, response.text
         created.append(response.json()["data"])
     ids = [customer["id"] for customer in created]
+    # Accounts of the active, the archived and the blacklisted customer; a card and a posting.
+    accounts = []
+    for customer_id in ids[:4]:
+        response = await client.post(f"/v1/customers/{customer_id}/accounts", json={})
+        assert response.status_code == 201, response.text
+        accounts.append(response.json()["data"]["id"])
+    response = await client.post(
+        f"/v1/customers/{ids[0]}/cards", json={"account_id": accounts[0], "brand": "visa"}
+    )
+    assert response.status_code == 201, response.text
+    cards = [response.json()["data"]["id"]]
+    response = await client.post(
+        f"/v1/accounts/{accounts[0]}/transactions",
+        json={"direction": "credit", "amount": 1000, "currency": "NGN", "reference": "fuzz-1"},
+    )
+    assert response.status_code == 201, response.text
+    transactions = [response.json()["data"]["id"]]
     for path, body in (
         (f"/v1/customers/{ids[2]}/archive", None),
         (f"/v1/customers/{ids[3]}/blacklist", {"blacklist": True, "reason": "fraud"}),
@@ -384,7 +402,15 @@ async def seed(client: httpx.AsyncClient) -> dict[str, list[str]]:
     response = await client.delete(f"/v1/customers/{ids[4]}")
     assert response.status_code == 200, response.text
     lookups = ids + [c["reference"] for c in created[:2]] + [created[0]["email"]]
-    return {"customer_id": ids, "key": lookups}
+    events = (await client.get("/v1/events", params={"take": 3})).json()["data"]
+    return {
+        "customer_id": ids,
+        "key": lookups,
+        "account_id": accounts,
+        "card_id": cards,
+        "transaction_id": transactions,
+        "event_id": [event["id"] for event in events],
+    }
 
 
 # --- Tests -------------------------------------------------------------------------------
