@@ -40,6 +40,7 @@ TABLES = (
     "transactions",
     "cards",
     "accounts",
+    "idempotency_keys",
     "audit_entries",
     "events",
     "customer_imports",

@@ -10,6 +10,7 @@ from customerbase.models.customer_import import CustomerImport
 from customerbase.models.customer_order import CustomerOrder
 from customerbase.models.customer_stock import CustomerStock
 from customerbase.models.event import Event
+from customerbase.models.idempotency_key import IdempotencyKey
 from customerbase.models.identity_block import IdentityBlock
 from customerbase.models.organization import Organization
 from customerbase.models.transaction import Transaction
@@ -25,6 +26,7 @@ __all__ = [
     "CustomerOrder",
     "CustomerStock",
     "Event",
+    "IdempotencyKey",
     "IdentityBlock",
     "Organization",
     "Transaction",
