@@ -19,7 +19,9 @@ from starlette.responses import HTMLResponse
 from starlette.staticfiles import StaticFiles
 
 from customerbase import __version__
+from customerbase.accounts.endpoints import router as accounts_router
 from customerbase.config import Settings
+from customerbase.customer_data.endpoints import router as customer_data_router
 from customerbase.customers.bulk_endpoints import IMPORTS_PATH, MAX_IMPORT_BYTES
 from customerbase.customers.bulk_endpoints import router as bulk_router
 from customerbase.customers.endpoints import router as customers_router
@@ -153,6 +155,8 @@ def create_app(
     app.include_router(customers_router)
     app.include_router(screening_router)
     app.include_router(events_router)
+    app.include_router(accounts_router)
+    app.include_router(customer_data_router)
     install_dialects(app)
     app.include_router(documents_router)
     app.include_router(person_documents_router)
