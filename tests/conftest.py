@@ -35,6 +35,8 @@ POSTGRES_URL = os.environ.get(
 )
 REQUIRE_POSTGRES = os.environ.get("CUSTOMERBASE_TEST_REQUIRE_POSTGRES") == "1"
 TABLES = (
+    "webhook_deliveries",
+    "webhook_endpoints",
     "audit_entries",
     "events",
     "customer_imports",
@@ -126,7 +128,7 @@ async def database(database_url: str) -> AsyncIterator[Database]:
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    return Settings(data_dir=tmp_path / "data", secret_key=TEST_SECRET)
+    return Settings(data_dir=tmp_path / "data", secret_key=TEST_SECRET, embedded_worker=False)
 
 
 @pytest.fixture

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import logging
@@ -31,6 +32,7 @@ from customerbase.kit.envelope import OrjsonResponse, ok
 from customerbase.kit.errors import ServiceUnavailable
 from customerbase.kit.handlers import install_error_handlers
 from customerbase.organizations.auth import declare_security
+from customerbase.webhooks.endpoints import router as webhooks_router
 
 DESCRIPTION = """\
 Customer management for fintech and banking-as-a-service platforms: onboard individual and
@@ -77,9 +79,26 @@ def create_app(
                 pool_size=settings.db_pool_size,
                 max_overflow=settings.db_max_overflow,
             )
+        stop_worker = asyncio.Event()
+        worker = None
+        if settings.embedded_worker:
+            from customerbase.webhooks.worker import run_worker
+
+            worker = asyncio.create_task(
+                run_worker(
+                    app.state.database,
+                    vault,
+                    stop_worker,
+                    allow_private=settings.webhook_allow_private,
+                    lease_seconds=settings.webhook_lease_seconds,
+                )
+            )
         try:
             yield
         finally:
+            if worker is not None:
+                stop_worker.set()
+                await worker
             if owns_database:
                 await app.state.database.dispose()
 
@@ -105,6 +124,7 @@ def create_app(
     app.include_router(bulk_router)  # before /v1/customers/{key}
     app.include_router(customers_router)
     app.include_router(events_router)
+    app.include_router(webhooks_router)
     _mount_docs(app)
     _document_security(app)
 

@@ -8,6 +8,8 @@ from customerbase.models.customer_import import CustomerImport
 from customerbase.models.event import Event
 from customerbase.models.identity_block import IdentityBlock
 from customerbase.models.organization import Organization
+from customerbase.models.webhook_delivery import WebhookDelivery
+from customerbase.models.webhook_endpoint import WebhookEndpoint
 
 __all__ = [
     "APIKey",
@@ -18,4 +20,6 @@ __all__ = [
     "Event",
     "IdentityBlock",
     "Organization",
+    "WebhookDelivery",
+    "WebhookEndpoint",
 ]
