@@ -41,9 +41,13 @@ class Signer:
             signatures.append(self._previous.sign(msg_id, timestamp, body))
         return " ".join(signatures)
 
-    def headers(self, msg_id: str, body: str, *, now: datetime) -> dict[str, str]:
+    def headers(
+        self, msg_id: str, body: str, *, timestamp: datetime, now: datetime
+    ) -> dict[str, str]:
+        """The `webhook-*` headers of a delivery sent at `timestamp` (the real time: receivers
+        refuse one more than 5 minutes off); `now` decides whether the rotation is over."""
         return {
             "webhook-id": msg_id,
-            "webhook-timestamp": str(int(now.timestamp())),
-            "webhook-signature": self.signature(msg_id, now, body, now=now),
+            "webhook-timestamp": str(int(timestamp.timestamp())),
+            "webhook-signature": self.signature(msg_id, timestamp, body, now=now),
         }
