@@ -64,7 +64,7 @@ def check_event_types(events: list[str]) -> list[str]:
             continue
         if kind.endswith(".*") and any(t.startswith(kind[:-1]) for t in EVENT_TYPES):
             continue
-        errors.append(FieldError(f"events.{index}", f"{kind[:64]!r} is not an event type"))
+        errors.append(FieldError(f"events[{index}]", f"{kind[:64]!r} is not an event type"))
     if errors:
         raise ValidationFailed.for_fields(errors)
     return list(dict.fromkeys(events))

@@ -63,10 +63,10 @@ def refusal(address: IPAddress) -> str | None:
         return "loopback"
     if address.is_link_local:
         return "link-local"
-    if address.is_private:
-        return "private"
     if address.is_multicast or address.is_reserved or address.is_unspecified:
         return "reserved"
+    if address.is_private:
+        return "private"
     if not address.is_global:  # shared address space (100.64.0.0/10) and the like
         return "reserved"
     return None
