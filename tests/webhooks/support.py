@@ -96,14 +96,15 @@ async def pump(
     *,
     clock: Clock | None = None,
     advance: timedelta | None = None,
-    timeout: float = 20.0,
+    within: float = 20.0,
 ) -> None:
     """Step `worker` (letting each batch finish) until `until()`; when it finds nothing to do,
-    move `clock` by `advance` (the retry schedule passes in a moment). Fails after `timeout`."""
-    deadline = time.monotonic() + timeout
+    move `clock` by `advance` (the retry schedule passes in a moment).
+    Fails after `within` seconds."""
+    deadline = time.monotonic() + within
     while not until():
         if time.monotonic() > deadline:
-            raise AssertionError(f"condition not met within {timeout} s")
+            raise AssertionError(f"condition not met within {within} s")
         busy = await worker.step()
         await worker.settle()
         if not busy:

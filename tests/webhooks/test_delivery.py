@@ -108,7 +108,9 @@ async def test_one_customers_events_wait_for_the_earlier_one_and_other_customers
     await worker.settle()
     seen = [(r.json["customer_id"], r.json["type"]) for r in receiver.requests]
     assert seen == [(first, "customer.created"), (second, "customer.created")]
-    await pump(worker, lambda: len(receiver.requests) >= 4, clock=clock, advance=timedelta(seconds=10))
+    await pump(
+        worker, lambda: len(receiver.requests) >= 4, clock=clock, advance=timedelta(seconds=10)
+    )
     seen = [(r.json["customer_id"], r.json["type"]) for r in receiver.requests]
     assert seen[2:] == [(first, "customer.created"), (first, "customer.archived")]
 
@@ -120,9 +122,7 @@ async def test_a_receiver_failing_every_other_request_still_gets_every_event_in_
     endpoint = await register(client, receiver.url)
     customers = [await create_customer(client) for _ in range(3)]
     for customer_id in customers:
-        response = await client.patch(
-            f"/v1/customers/{customer_id}", json={"first_name": "Tunde"}
-        )
+        response = await client.patch(f"/v1/customers/{customer_id}", json={"first_name": "Tunde"})
         assert response.status_code == 200
     expected = {
         e["id"]: e
@@ -134,8 +134,13 @@ async def test_a_receiver_failing_every_other_request_still_gets_every_event_in_
         ok = [r for i, r in enumerate(receiver.requests) if i % 2 == 1]
         return {r.webhook_id for r in ok}
 
-    await pump(worker, lambda: delivered() == set(expected), clock=clock,
-               advance=timedelta(minutes=10), timeout=30)
+    await pump(
+        worker,
+        lambda: delivered() == set(expected),
+        clock=clock,
+        advance=timedelta(minutes=10),
+        within=30,
+    )
     for received in receiver.requests:
         verify(endpoint["secret"], received)
     for customer_id in customers:
@@ -145,9 +150,9 @@ async def test_a_receiver_failing_every_other_request_still_gets_every_event_in_
             if i % 2 == 1 and r.json["customer_id"] == customer_id
         ]
         assert order == ["customer.created", "customer.updated"]
-    deliveries = (
-        await client.get(f"/v1/webhook_endpoints/{endpoint['id']}/deliveries")
-    ).json()["data"]
+    deliveries = (await client.get(f"/v1/webhook_endpoints/{endpoint['id']}/deliveries")).json()[
+        "data"
+    ]
     assert {d["status"] for d in deliveries} == {"succeeded"}
 
 
@@ -159,7 +164,8 @@ async def test_both_secrets_sign_for_24_hours_after_a_rotation_then_only_the_new
     rotated = await client.post(f"/v1/webhook_endpoints/{endpoint['id']}/rotate_secret")
     assert rotated.status_code == 200, rotated.text
     new = rotated.json()["data"]["secret"]
-    assert new.startswith("whsec_") and new != old
+    assert new.startswith("whsec_")
+    assert new != old
     await create_customer(client)
     clock.advance(timedelta(hours=23, minutes=59))
     await pump(worker, lambda: len(receiver.requests) == 1)
@@ -224,7 +230,8 @@ async def test_retry_after_is_honoured_instead_of_the_backoff(
         delivery = (await session.scalars(select(WebhookDelivery))).one()
     assert delivery.status == "pending"
     assert delivery.response_status == status
-    assert delivery.next_attempt_at is not None and delivery.last_attempt_at is not None
+    assert delivery.next_attempt_at is not None
+    assert delivery.last_attempt_at is not None
     wait = (delivery.next_attempt_at - clock()).total_seconds()
     assert 115 < wait <= 120  # not the 5 s (±20%) of the schedule
     clock.advance(timedelta(seconds=100))
@@ -277,7 +284,8 @@ async def test_a_delivery_is_listed_with_its_attempt_and_can_be_sent_again(
         200,
         1,
     )
-    assert delivery["duration_ms"] >= 0 and delivery["attempted_at"] is not None
+    assert delivery["duration_ms"] >= 0
+    assert delivery["attempted_at"] is not None
     assert delivery["next_attempt_at"] is None
     assert page["meta"]["has_next_page"] is False
     retried = await client.post(f"{path}/{delivery['id']}/retry")
@@ -305,13 +313,16 @@ async def test_deliveries_page_by_cursor_newest_first(
     await worker.settle()
     path = f"/v1/webhook_endpoints/{endpoint['id']}/deliveries"
     first = (await client.get(path, params={"take": 3})).json()
-    assert len(first["data"]) == 3 and first["meta"]["has_next_page"] is True
+    assert len(first["data"]) == 3
+    assert first["meta"]["has_next_page"] is True
     rest = (
         await client.get(path, params={"take": 3, "starting_after": first["meta"]["next_cursor"]})
     ).json()
-    assert len(rest["data"]) == 2 and rest["meta"]["has_next_page"] is False
+    assert len(rest["data"]) == 2
+    assert rest["meta"]["has_next_page"] is False
     ids = [d["id"] for d in first["data"] + rest["data"]]
-    assert ids == sorted(ids, reverse=True) and len(set(ids)) == 5
+    assert ids == sorted(ids, reverse=True)
+    assert len(set(ids)) == 5
 
 
 async def test_only_subscribed_types_of_the_endpoints_tenant_are_delivered(
@@ -370,9 +381,9 @@ async def test_the_url_is_checked_again_when_delivering(
     finally:
         await strict.aclose()
     assert receiver.requests == []
-    deliveries = (
-        await client.get(f"/v1/webhook_endpoints/{endpoint['id']}/deliveries")
-    ).json()["data"]
+    deliveries = (await client.get(f"/v1/webhook_endpoints/{endpoint['id']}/deliveries")).json()[
+        "data"
+    ]
     assert deliveries[0]["status"] == "pending"
     assert "loopback" in deliveries[0]["error"]
     assert deliveries[0]["response_status"] is None

@@ -150,9 +150,7 @@ async def strict_client(
 async def test_urls_that_are_not_public_http_are_refused_naming_url(
     strict_client: httpx.AsyncClient, url: str, why: str
 ) -> None:
-    response = await strict_client.post(
-        "/v1/webhook_endpoints", json={"url": url, "events": ["*"]}
-    )
+    response = await strict_client.post("/v1/webhook_endpoints", json={"url": url, "events": ["*"]})
     assert response.status_code == 422, response.text
     [error] = response.json()["error"]["fields"]
     assert error["field"] == "url"

@@ -391,9 +391,7 @@ class Worker:
             target = await self.resolver.check(endpoint.url)
             url, extra, extensions = pinned_url(target)
             headers = {
-                **endpoint.signer.headers(
-                    event["id"], body, timestamp=utcnow(), now=attempted_at
-                ),
+                **endpoint.signer.headers(event["id"], body, timestamp=utcnow(), now=attempted_at),
                 "content-type": "application/json",
                 "user-agent": USER_AGENT,
                 **extra,
