@@ -13,7 +13,7 @@ from standardwebhooks.webhooks import WebhookVerificationError
 from customerbase.kit.time import utcnow
 from customerbase.webhooks import policy
 from customerbase.webhooks.signing import Signer, new_secret
-from customerbase.webhooks.urls import Target, pinned_url, refusal
+from customerbase.webhooks.urls import CheckedResolver, Resolver, UnsafeURL, refusal
 
 
 def test_the_schedule_is_eight_attempts_over_about_28_hours_with_20_percent_jitter() -> None:
@@ -80,16 +80,10 @@ def test_addresses_are_refused_by_kind(address: str, why: str | None) -> None:
     assert refusal(ipaddress.ip_address(address)) == why
 
 
-def test_a_checked_address_is_connected_to_with_the_original_host_and_server_name() -> None:
-    target = Target(
-        "https://hooks.example.com:8443/in?x=1",
-        "hooks.example.com",
-        8443,
-        ipaddress.ip_address("93.184.216.34"),
-    )
-    url, headers, extensions = pinned_url(target)
-    assert url == "https://93.184.216.34:8443/in?x=1"
-    assert headers == {"Host": "hooks.example.com:8443"}
-    assert extensions == {"sni_hostname": "hooks.example.com"}
-    v6 = Target("http://h.example/", "h.example", 80, ipaddress.ip_address("2606:4700::1"))
-    assert pinned_url(v6)[0] == "http://[2606:4700::1]/"
+async def test_the_clients_resolver_hands_over_only_checked_addresses() -> None:
+    strict = CheckedResolver(Resolver(allow_private=False))
+    with pytest.raises(UnsafeURL, match="loopback"):
+        await strict.resolve("localhost", 80)
+    lenient = await CheckedResolver(Resolver(allow_private=True)).resolve("localhost", 8080)
+    assert {"127.0.0.1", "::1"} >= {r["host"] for r in lenient}
+    assert {r["port"] for r in lenient} == {8080}

@@ -15,6 +15,8 @@ import time
 from dataclasses import dataclass
 from urllib.parse import SplitResult, urlsplit
 
+from aiohttp.abc import AbstractResolver, ResolveResult
+
 MAX_URL_LENGTH = 2048
 _RESOLVE_TTL_SECONDS = 5.0
 
@@ -103,6 +105,19 @@ class Resolver:
             self._cache.clear()
         return addresses
 
+    async def checked_addresses(self, host: str, port: int) -> list[IPAddress]:
+        """The addresses of `host`, every one of them allowed, or UnsafeURL."""
+        addresses = await self._addresses(host, port)
+        if not self.allow_private:
+            for address in addresses:
+                why = refusal(address)
+                if why is not None:
+                    raise UnsafeURL(
+                        f"must not point at a {why} address ({host} is {address}); "
+                        "set CUSTOMERBASE_WEBHOOK_ALLOW_PRIVATE=1 to allow it in development"
+                    )
+        return addresses
+
     async def check(self, url: str) -> Target:
         """The URL's target, or UnsafeURL: every address the host resolves to must be public."""
         parts = parse_url(url)
@@ -111,30 +126,33 @@ class Resolver:
         port = parts.port or (443 if parts.scheme == "https" else 80)
         if self.allow_private:
             return Target(url, host, port, None)
-        addresses = await self._addresses(host, port)
-        for address in addresses:
-            why = refusal(address)
-            if why is not None:
-                raise UnsafeURL(
-                    f"must not point at a {why} address ({host} is {address}); "
-                    "set CUSTOMERBASE_WEBHOOK_ALLOW_PRIVATE=1 to allow it in development"
-                )
+        addresses = await self.checked_addresses(host, port)
         return Target(url, host, port, addresses[0])
 
 
-def pinned_url(target: Target) -> tuple[str, dict[str, str], dict[str, str]]:
-    """The URL to request with the checked address in place of the name, the `Host` header
-    and the TLS server name that keep the request what it was."""
-    if target.address is None:
-        return target.url, {}, {}
-    parts = urlsplit(target.url)
-    literal = (
-        f"[{target.address}]"
-        if isinstance(target.address, ipaddress.IPv6Address)
-        else str(target.address)
-    )
-    netloc = f"{literal}:{parts.port}" if parts.port else literal
-    url = parts._replace(netloc=netloc).geturl()
-    host_header = parts.netloc
-    extensions = {"sni_hostname": target.host} if parts.scheme == "https" else {}
-    return url, {"Host": host_header}, extensions
+class CheckedResolver(AbstractResolver):
+    """aiohttp's resolver for webhook requests: it connects only to addresses `Resolver`
+    checked, so a name cannot resolve to a private address between the check and the
+    connection."""
+
+    def __init__(self, resolver: Resolver) -> None:
+        self._resolver = resolver
+
+    async def resolve(
+        self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
+    ) -> list[ResolveResult]:
+        addresses = await self._resolver.checked_addresses(host, port)
+        return [
+            ResolveResult(
+                hostname=host,
+                host=str(address),
+                port=port,
+                family=socket.AF_INET6 if address.version == 6 else socket.AF_INET,
+                proto=0,
+                flags=socket.AI_NUMERICHOST,
+            )
+            for address in addresses
+        ]
+
+    async def close(self) -> None:
+        return None

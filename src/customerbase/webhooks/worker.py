@@ -15,7 +15,10 @@ One loop, run by `customerbase worker` or embedded in the server process:
    `webhook-id` (at least once, never lost).
 3. **Send**: the body is rendered from the events row at claim time (never copied into the
    delivery: erasure redacts events in place), signed (Standard Webhooks) and POSTed through
-   one pooled `httpx.AsyncClient`, up to `concurrency` at a time, each bounded to 15 s.
+   one pooled aiohttp session (keep-alive connections), up to `concurrency` at a time, each
+   bounded to 15 s. (aiohttp rather than httpx: on the 2-core machine httpx's client made
+   80-180 requests/s to a local receiver, aiohttp's 1,000-1,200.) The session's only resolver
+   checks every address (urls.py), so what is connected to is what was checked.
 4. **Record**: outcomes are written in batches: success, the next try (policy.py), or failure;
    `410` and five days of failures disable the endpoint with a `webhook_endpoint.disabled`
    event.
@@ -33,12 +36,12 @@ import logging
 import random
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-import httpx
+import aiohttp
 import orjson
 from sqlalchemy import and_, exists, insert, literal_column, select, text, update
 from sqlalchemy.orm import aliased
@@ -54,7 +57,7 @@ from customerbase.models import Event, WebhookDelivery, WebhookEndpoint
 from customerbase.webhooks import policy
 from customerbase.webhooks.service import SECRET_FIELD, disable, subscribes
 from customerbase.webhooks.signing import Signer
-from customerbase.webhooks.urls import Resolver, UnsafeURL, pinned_url
+from customerbase.webhooks.urls import CheckedResolver, Resolver, UnsafeURL
 
 logger = logging.getLogger("customerbase.webhooks")
 
@@ -118,7 +121,6 @@ class Worker:
         timeout: float = policy.TIMEOUT_SECONDS,
         clock: Callable[[], datetime] = utcnow,
         rng: random.Random | None = None,
-        client: httpx.AsyncClient | None = None,
     ) -> None:
         if lease_seconds <= timeout:
             raise ValueError("the lease must outlast the request timeout")
@@ -132,20 +134,32 @@ class Worker:
         self.timeout = timeout
         self.clock = clock
         self.rng = rng or random.Random()  # noqa: S311 - jitter, not a secret
-        self.client = client or httpx.AsyncClient(
-            timeout=httpx.Timeout(timeout, connect=min(5.0, timeout)),
-            limits=httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency),
-            follow_redirects=False,
-            trust_env=False,  # a proxy from the environment must not see (or reroute) them
-        )
+        self._session: aiohttp.ClientSession | None = None
         self.stats = Stats()
         self._in_flight: set[asyncio.Task[None]] = set()
         self._outcomes: list[Outcome] = []
         self._endpoints: dict[uuid.UUID, _EndpointInfo] = {}
 
+    def _client(self) -> aiohttp.ClientSession:
+        if self._session is None:
+            connector = aiohttp.TCPConnector(
+                limit=self.concurrency,
+                resolver=CheckedResolver(self.resolver),
+                use_dns_cache=False,  # the resolver caches its checked answers itself
+            )
+            self._session = aiohttp.ClientSession(
+                connector=connector,
+                timeout=aiohttp.ClientTimeout(total=self.timeout, connect=min(5.0, self.timeout)),
+                trust_env=False,  # a proxy from the environment must not see (or reroute) them
+                auto_decompress=False,
+                skip_auto_headers=("Accept-Encoding",),
+            )
+        return self._session
+
     async def aclose(self) -> None:
         await self.settle()
-        await self.client.aclose()
+        if self._session is not None:
+            await self._session.close()
 
     # --- the loop -------------------------------------------------------------------------
 
@@ -205,7 +219,7 @@ class Worker:
         if not await self._anything("SELECT 1 FROM events WHERE dispatched_at IS NULL LIMIT 1"):
             return 0
         now = self.clock()
-        async with self.database.write_session() as session:
+        async with self._transaction() as session:
             if self.database.dialect == "postgresql":
                 locked = await session.scalar(
                     text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": DISPATCH_LOCK}
@@ -311,7 +325,7 @@ class Worker:
             fast.timestamp(now),
         ):
             return 0
-        async with self.database.write_session() as session:
+        async with self._transaction() as session:
             ids = list((await session.scalars(self._due(now, limit))).all())
             if not ids:
                 return 0
@@ -388,35 +402,33 @@ class Worker:
             created = datetime.fromisoformat(event["created_at"])
             self.stats.first_attempt_latencies.append((utcnow() - created).total_seconds())
         try:
-            target = await self.resolver.check(endpoint.url)
-            url, extra, extensions = pinned_url(target)
+            await self.resolver.check(endpoint.url)  # also an address literal, never resolved
             headers = {
                 **endpoint.signer.headers(event["id"], body, timestamp=utcnow(), now=attempted_at),
                 "content-type": "application/json",
                 "user-agent": USER_AGENT,
-                **extra,
             }
             async with asyncio.timeout(self.timeout):
-                request = self.client.build_request(
-                    "POST", url, content=body, headers=headers, extensions=extensions
-                )
-                response = await self.client.send(request, stream=True)
-                try:
-                    status = response.status_code
+                async with self._client().post(
+                    endpoint.url, data=body.encode(), headers=headers, allow_redirects=False
+                ) as response:
+                    status = response.status
                     retry_after = response.headers.get("retry-after")
                     read = 0
-                    async for chunk in response.aiter_raw():
+                    async for chunk in response.content.iter_any():
                         read += len(chunk)
                         if read > MAX_RESPONSE_BYTES:
                             break
-                finally:
-                    await response.aclose()
         except UnsafeURL as exc:
             error = f"refused: the URL {exc}"[:200]
         except TimeoutError:
             error = f"no answer within {self.timeout:g} s"
-        except httpx.HTTPError as exc:
-            error = f"request failed: {type(exc).__name__}"
+        except aiohttp.ClientError as exc:
+            cause = exc.__cause__ or exc.__context__
+            if isinstance(cause, UnsafeURL):
+                error = f"refused: the URL {cause}"[:200]
+            else:
+                error = f"request failed: {type(exc).__name__}"
         duration_ms = int((time.perf_counter() - started) * 1000)
         self.stats.sent += 1
         self._outcomes.append(
@@ -481,8 +493,8 @@ class Worker:
                 row["error"] = f"answered {outcome.status}"
             rows.append(row)
         failing -= alive | gone
-        async with self.database.write_session() as session:
-            await session.execute(update(WebhookDelivery), rows)
+        async with self._transaction() as session:
+            await self._update_deliveries(session, rows)
             if alive:
                 await session.execute(
                     update(WebhookEndpoint)
@@ -511,6 +523,42 @@ class Worker:
             for endpoint, reason in to_disable:
                 disable(session, endpoint, reason)
                 logger.warning("webhook endpoint %s disabled (%s)", endpoint.id, reason)
+
+    async def _update_deliveries(self, session: Any, rows: list[dict[str, Any]]) -> None:
+        if self.database.dialect != "postgresql":
+            await session.execute(update(WebhookDelivery), rows)  # executemany, local
+            return
+        # One statement for the batch (the ORM's executemany cost ~0.3 s per 100 rows here).
+        columns = [
+            ("id", "uuid"),
+            ("status", "text"),
+            ("next_attempt_at", "timestamptz"),
+            ("last_attempt_at", "timestamptz"),
+            ("response_status", "int"),
+            ("duration_ms", "int"),
+            ("error", "text"),
+        ]
+        arrays = ", ".join(f"CAST(:{name} AS {kind}[])" for name, kind in columns)
+        names = ", ".join(name for name, _ in columns)
+        assignments = ", ".join(f"{name} = v.{name}" for name, _ in columns[1:])
+        await session.execute(
+            text(
+                f"UPDATE webhook_deliveries AS d SET {assignments}"  # noqa: S608 - constants
+                f" FROM unnest({arrays}) AS v({names}) WHERE d.id = v.id"
+            ),
+            {name: [row[name] for row in rows] for name, _ in columns},
+        )
+
+    @contextlib.asynccontextmanager
+    async def _transaction(self) -> AsyncIterator[Any]:
+        """A write transaction of the worker. On PostgreSQL without waiting for the WAL flush:
+        a commit lost in a database crash only means an attempt made again (at least once,
+        with the same webhook-id), never a lost event (the event and its dispatch marker are
+        written together)."""
+        async with self.database.write_session() as session:
+            if self.database.dialect == "postgresql":
+                await session.execute(text("SET LOCAL synchronous_commit = off"))
+            yield session
 
     async def _enabled(self, session: Any, ids: set[uuid.UUID]) -> list[WebhookEndpoint]:
         statement = (
