@@ -56,6 +56,9 @@ OPERATIONS = [
     "POST /v1/customers/{customer_id}/archive",
     "POST /v1/customers/{customer_id}/unarchive",
     "POST /v1/customers/{customer_id}/blacklist",
+    "GET /v1/customers/{key}/history",
+    "GET /v1/events",
+    "GET /v1/events/{event_id}",
 ]
 # Operations left to their own tests for now, and why (the harness expects JSON envelopes and
 # customer keys): the import's body is a file (text/csv or JSON lines), the export answers CSV
@@ -322,7 +325,7 @@ async def fuzz(
             case = data.draw(operation.as_strategy(generation_mode=mode), label="case")
             counts = [0, 1, 1, 1, 2] if mode is GenerationMode.POSITIVE else [0]
             _adjust(case, data, keys, fields, counts)
-            on_seeded += any(v in keys["key"] for v in case.path_parameters.values())
+            on_seeded += any(v in keys.get(n, ()) for n, v in case.path_parameters.items())
             request = as_request(case, auth)
             response = send(request)
             problems = envelope_problems(response)
@@ -363,7 +366,13 @@ async def seed(client: httpx.AsyncClient) -> dict[str, list[str]]:
     response = await client.delete(f"/v1/customers/{ids[4]}")
     assert response.status_code == 200, response.text
     lookups = ids + [c["reference"] for c in created[:2]] + [created[0]["email"]]
-    return {"customer_id": ids, "key": lookups}
+    events = await client.get("/v1/events", params={"take": 5})
+    assert events.status_code == 200, events.text
+    return {
+        "customer_id": ids,
+        "key": lookups,
+        "event_id": [event["id"] for event in events.json()["data"]],
+    }
 
 
 # --- Tests -------------------------------------------------------------------------------

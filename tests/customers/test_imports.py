@@ -146,6 +146,13 @@ async def test_a_real_run_writes_the_good_rows_as_the_api_would_and_reports_the_
     assert duplicate.status_code == 409
     assert duplicate.json()["error"]["existing_customer_id"] == data["id"]
 
+    # Each imported customer has its `customer.created` event and history entry, as by POST.
+    events = (await client.get("/v1/events", params={"type": "customer.created"})).json()
+    assert sorted(e["data"]["object"]["reference"] for e in events["data"]) == ["imp_1", "imp_6"]
+    history = (await client.get("/v1/customers/imp_1/history")).json()["data"]
+    assert [entry["action"] for entry in history] == ["customer.created"]
+    assert history[0]["changes"]["email"]["new"] == "a***@e***.com"
+
     csv_report = await client.get(f"{URL}/{job['id']}/report")
     assert csv_report.headers["content-type"].startswith("text/csv")
     lines = list(csv.reader(io.StringIO(csv_report.text)))

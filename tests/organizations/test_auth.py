@@ -345,3 +345,37 @@ async def test_bearer_scheme_is_case_insensitive(
         "/v1/customers", headers={"Authorization": f"{scheme} {org.test_key}"}
     )
     assert response.status_code == 200, response.text
+
+
+async def test_the_read_by_key_checks_the_key_it_is_folded_with(
+    app_client: httpx.AsyncClient, org: Org, database: Database
+) -> None:
+    """On PostgreSQL the key check and the read by id are one statement: every refusal must
+    still hold, and the customer must never leak through a failed check."""
+    data = await create(app_client, org.auth("test"))
+    path = f"/v1/customers/{data['id']}"
+    other = await make_org(database, "Other Bank")
+
+    assert (await app_client.get(path, headers=org.auth("test"))).status_code == 200
+    by_email = await app_client.get(f"/v1/customers/{data['email']}", headers=org.auth("test"))
+    assert by_email.json()["data"]["id"] == data["id"]
+    for headers in (other.auth("test"), org.auth("live")):
+        missing = await app_client.get(path, headers=headers)
+        assert missing.status_code == 404
+        assert data["email"] not in missing.text
+    refusals = [
+        (bearer(fake_secret("test")), "invalid_api_key"),
+        ({"client-id": str(other.id), "api-key": org.test_key}, "invalid_client_id"),
+        ({**bearer(org.test_key), "client-id": str(other.id)}, "conflicting_credentials"),
+        ({}, "missing_api_key"),
+    ]
+    for headers, error_type in refusals:
+        response = await app_client.get(path, headers=headers)
+        assert_401(response, error_type)
+        assert data["email"] not in response.text
+
+    async with database.write_session() as session:
+        await revoke_key(session, await key_id_of(database, org.test_key))
+    revoked = await app_client.get(path, headers=org.auth("test"))
+    assert_401(revoked, "revoked_api_key")
+    assert data["email"] not in revoked.text

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 
 from customerbase.customers import service
+from customerbase.customers.queries import CustomerQueries
 from customerbase.customers.schemas import (
     BlacklistRequest,
     CustomerCreate,
@@ -25,8 +26,9 @@ from customerbase.kit.envelope import (
     error_responses,
     ok,
 )
+from customerbase.kit.ids import parse_uuid
 from customerbase.kit.routing import JsonRoute
-from customerbase.organizations.auth import TenantDep, authenticate_request
+from customerbase.organizations.auth import TenantDep, authenticate_request, authenticated_read
 
 router = APIRouter(
     prefix="/v1/customers",
@@ -84,8 +86,13 @@ async def get_customer(key: str, request: Request) -> OrjsonResponse:
     """Get a customer by id, reference or email (tried in that order)."""
     database: Database = request.app.state.database
     async with database.fast.connection() as connection:
-        tenant = await authenticate_request(request, connection)
-        row = await service.get_customer(database.fast, connection, tenant, key)
+        if "\x00" in key:  # no key holds NUL (PostgreSQL text cannot): never ask the database
+            await authenticate_request(request, connection)
+            raise service.not_found(key)
+        sql, args = CustomerQueries.get_statement(database.fast, key, parse_uuid(key))
+        tenant, row = await authenticated_read(request, database.fast, connection, sql, *args)
+    if row is None:
+        raise service.not_found(key)
     data = row_to_dict(row, request.app.state.vault, tenant.organization_id)
     return ok(data, "Customer retrieved successfully")
 

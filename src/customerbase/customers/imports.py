@@ -33,18 +33,20 @@ from typing import Any, Literal
 import asyncpg
 import orjson
 from pydantic import ValidationError
-from sqlalchemy import inspect, select, text, update
+from sqlalchemy import insert, inspect, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from customerbase.customers.schemas import Address, CustomerCreate
+from customerbase.customers.serializers import customer_to_dict
 from customerbase.customers.service import build_customer
+from customerbase.events import event_rows
 from customerbase.kit.crypto import Vault
 from customerbase.kit.db import Database
 from customerbase.kit.errors import CustomerbaseError, NotFound, ValidationFailed
 from customerbase.kit.handlers import field_errors
 from customerbase.kit.time import isoformat, utcnow
-from customerbase.models import Customer, CustomerImport, IdentityBlock
+from customerbase.models import AuditEntry, Customer, CustomerImport, Event, IdentityBlock
 from customerbase.organizations.service import Tenant
 
 log = logging.getLogger(__name__)
@@ -231,6 +233,8 @@ class CheckedRow:
     line: int
     values: tuple[Any, ...]
     block_keys: tuple[tuple[str, str], ...]
+    obj: dict[str, Any]  # the customer as the API shows it, for its `customer.created` event
+    customer_id: uuid.UUID
 
 
 Checked = CheckedRow | list[BadRow]
@@ -261,7 +265,13 @@ def check_row(vault: Vault, tenant: Tenant, line: int, payload: dict[str, Any]) 
                 ),
             )
         )
-    return CheckedRow(line, values, tuple((k, i) for k, i in block_keys if i))
+    return CheckedRow(
+        line,
+        values,
+        tuple((k, i) for k, i in block_keys if i),
+        customer_to_dict(customer, vault),
+        customer.id,
+    )
 
 
 def check_batch(vault: Vault, tenant: Tenant, rows: Sequence[ParsedRow]) -> list[Checked]:
@@ -508,11 +518,17 @@ def _sqlite_processors(session: AsyncSession) -> list[Callable[[Any], Any] | Non
 _JSON_COLUMNS = frozenset(i for i, name in enumerate(COLUMNS) if name in ("address", "metadata"))
 
 
-async def write_rows(session: AsyncSession, rows: Sequence[CheckedRow]) -> None:
-    """Insert the rows in the session's transaction: COPY on PostgreSQL, one `executemany` on
-    SQLite. (Portable: the two branches write the same values.)"""
+async def write_rows(session: AsyncSession, tenant: Tenant, rows: Sequence[CheckedRow]) -> None:
+    """Insert the rows, with the `customer.created` event and audit entry of each, in the
+    session's transaction: COPY on PostgreSQL, one `executemany` on SQLite. (Portable: the two
+    branches write the same values.)"""
     if not rows:
         return
+    recorded = [
+        event_rows(tenant, "customer.created", row.obj, customer_id=row.customer_id) for row in rows
+    ]
+    await session.execute(insert(Event), [r.event for r in recorded])
+    await session.execute(insert(AuditEntry), [r.audit for r in recorded if r.audit])
     connection = await session.connection()
     raw = await connection.get_raw_connection()
     driver: Any = raw.driver_connection
@@ -721,7 +737,7 @@ async def _apply(
                 )
                 await _save_progress(session, job_id, counts)
                 if not dry_run:
-                    await write_rows(session, new)
+                    await write_rows(session, tenant, new)
         except _UNIQUE_VIOLATIONS:
             # A customer created through the API since the check took a value: check again.
             if attempt == 2:

@@ -45,6 +45,15 @@ class CustomerQueries:
         self.scope = scope
         self._scope_args = (db.uuid(scope.organization_id), scope.environment)
 
+    @staticmethod
+    def get_statement(
+        db: FastDB, key: str, customer_id: uuid.UUID | None
+    ) -> tuple[str, tuple[Any, ...]]:
+        """The look-up by id, reference or email as SQL and its arguments after the scope's
+        (`$1`, `$2`), for a caller that supplies the scope itself (`authenticated_read`)."""
+        email = key.strip().lower() if "@" in key else None
+        return _GET, (db.uuid(customer_id) if customer_id is not None else None, key, email)
+
     async def get(self, key: str, customer_id: uuid.UUID | None) -> Row | None:
         email = key.strip().lower() if "@" in key else None
         return await self.connection.fetchrow(
@@ -126,6 +135,44 @@ class CustomerQueries:
         )
         total = int(await self.connection.fetchval(sql, *args))
         return (cap, False) if total > cap else (total, True)
+
+    async def count_and_page(
+        self, filters: CustomerFilter, *, offset: int, limit: int
+    ) -> tuple[int, bool, Sequence[Row]]:
+        """`count` and `page` together. On PostgreSQL in one statement (one round trip): the
+        capped count, and beside it the page's rows (one row of NULLs when the page is empty);
+        on SQLite (in process, no round trip to save) as the two statements."""
+        if self.db.is_sqlite:
+            total, exact = await self.count(filters)
+            return total, exact, await self.page(filters, offset=offset, limit=limit)
+        where = self._where(filters)
+        if where is None:
+            return 0, True, []
+        conditions, args = where
+        condition = " AND ".join(conditions)
+        args.append(COUNT_CAP + 1)
+        count = (
+            "SELECT count(*) AS matches FROM (SELECT 1 FROM customers"
+            f" WHERE {condition} LIMIT ${len(args)}) AS capped"
+        )
+        args.append(limit)
+        page = (
+            f"{_SELECT} WHERE {condition}"
+            " ORDER BY organization_id DESC, environment DESC, id DESC"
+            f" LIMIT ${len(args)}"
+        )
+        if offset:
+            args.append(offset)
+            page += f" OFFSET ${len(args)}"
+        sql = (
+            f"SELECT counted.matches, found.* FROM ({count}) AS counted"
+            f" LEFT JOIN LATERAL ({page}) AS found ON true"
+        )
+        rows = await self.connection.fetch(sql, *args)
+        total = int(rows[0]["matches"]) if rows else 0
+        items = [row for row in rows if row["id"] is not None]
+        exact = total <= COUNT_CAP
+        return (total if exact else COUNT_CAP), exact, items
 
     async def _select(
         self,

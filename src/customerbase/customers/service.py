@@ -68,7 +68,7 @@ class CustomerStateConflict(Conflict):
     """The customer's status does not allow this change."""
 
 
-def _not_found(key: str) -> CustomerNotFound:
+def not_found(key: str) -> CustomerNotFound:
     return CustomerNotFound(
         f"No customer found for {key!r}" if len(key) <= 100 else "No customer found"
     )
@@ -80,11 +80,11 @@ def _not_found(key: str) -> CustomerNotFound:
 async def get_customer(db: FastDB, connection: Connection, tenant: Tenant, key: str) -> Row:
     """By id, then by reference, then by email (Bitnob's lookup), in one statement."""
     if "\x00" in key:  # no key holds NUL (PostgreSQL text cannot): never ask the database
-        raise _not_found(key)
+        raise not_found(key)
     queries = CustomerQueries(db, connection, _scope(tenant))
     row = await queries.get(key, parse_uuid(key))
     if row is None:
-        raise _not_found(key)
+        raise not_found(key)
     return row
 
 
@@ -93,7 +93,7 @@ async def _lock_for_change(repository: CustomerRepository, key: str) -> Customer
     customer_id = parse_uuid(key)
     customer = await repository.get_by_id(customer_id, for_update=True) if customer_id else None
     if customer is None:
-        raise _not_found(key)
+        raise not_found(key)
     return customer
 
 
@@ -206,7 +206,9 @@ async def list_customers(
     filters = _list_filter(params)
     take = params.take
     counted = not cursor_mode or params.include_count
-    total, exact = await queries.count(filters) if counted else (None, True)
+    total: int | None
+    if cursor_mode:
+        total, exact = await queries.count(filters) if counted else (None, True)
 
     if params.starting_after:
         rows = await queries.after(
@@ -221,7 +223,9 @@ async def list_customers(
         has_previous, has_next = len(rows) > take, True
         items = rows[-take:] if has_previous else rows
     else:
-        rows = await queries.page(filters, offset=(params.page - 1) * take, limit=take + 1)
+        total, exact, rows = await queries.count_and_page(
+            filters, offset=(params.page - 1) * take, limit=take + 1
+        )
         has_next, has_previous = len(rows) > take, params.page > 1
         items = rows[:take]
 

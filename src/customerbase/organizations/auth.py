@@ -20,8 +20,8 @@ from customerbase.kit.db import Database
 from customerbase.kit.dependencies import get_database
 from customerbase.kit.edge import request_id_of
 from customerbase.kit.errors import AuthenticationFailed
-from customerbase.kit.fastdb import Connection
-from customerbase.organizations.service import Tenant, authenticate_fast
+from customerbase.kit.fastdb import Connection, FastDB, Row
+from customerbase.organizations.service import Tenant, authenticate_and_read, authenticate_fast
 
 # The OpenAPI security schemes, and the requirement of every authenticated operation:
 # Bearer, or client-id and api-key together (one requirement object holds both headers).
@@ -90,17 +90,39 @@ def credentials(request: Request) -> tuple[str, str | None, str | None]:
     )
 
 
-async def authenticate_request(request: Request, connection: Connection) -> Tenant:
-    """The caller's tenant, checked on the request's own raw connection (one statement)."""
-    secret, client_id, beside_bearer = credentials(request)
-    tenant = await authenticate_fast(connection, secret, client_id=client_id)
-    set_actor(Actor("api_key", str(tenant.api_key_id), request_id_of(request.scope)))
+def _accept(request: Request, tenant: Tenant, beside_bearer: str | None) -> Tenant:
     if beside_bearer and beside_bearer.strip().lower() != str(tenant.organization_id):
         raise _conflicting(
             "The client-id header names another organization than the Authorization key: "
             "send one of them"
         )
+    set_actor(Actor("api_key", str(tenant.api_key_id), request_id_of(request.scope)))
     return tenant
+
+
+async def authenticate_request(request: Request, connection: Connection) -> Tenant:
+    """The caller's tenant, checked on the request's own raw connection (one statement)."""
+    secret, client_id, beside_bearer = credentials(request)
+    tenant = await authenticate_fast(connection, secret, client_id=client_id)
+    return _accept(request, tenant, beside_bearer)
+
+
+async def authenticated_read(
+    request: Request, db: FastDB, connection: Connection, sql: str, *args: Any
+) -> tuple[Tenant, Row | None]:
+    """Authenticate and run the tenant-scoped read `sql` (`$1` organization, `$2` environment,
+    then `args`): one round trip on PostgreSQL (the key check folded into the read), two cheap
+    statements on SQLite's in-process connection. The tenant and the read's row, or None."""
+    secret, client_id, beside_bearer = credentials(request)
+    if db.is_sqlite:
+        tenant = await authenticate_fast(connection, secret, client_id=client_id)
+        _accept(request, tenant, beside_bearer)
+        row = await connection.fetchrow(
+            sql, db.uuid(tenant.organization_id), tenant.environment, *args
+        )
+        return tenant, row
+    tenant, row = await authenticate_and_read(connection, secret, sql, *args, client_id=client_id)
+    return _accept(request, tenant, beside_bearer), row
 
 
 async def get_tenant(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 import string
 import uuid
@@ -12,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from customerbase.kit.crypto import sha256_hex
 from customerbase.kit.errors import AuthenticationFailed, NotFound, ValidationFailed
-from customerbase.kit.fastdb import Connection
+from customerbase.kit.fastdb import Connection, Row
 from customerbase.kit.ids import uuid7
 from customerbase.kit.time import isoformat, utcnow
 from customerbase.models import APIKey, Organization
@@ -153,6 +154,56 @@ def _check_prefix(secret: str) -> None:
         )
 
 
+def _uuid_of(value: Any) -> uuid.UUID:
+    return uuid.UUID(hex=value) if isinstance(value, str) else value
+
+
+_PARAMETER = re.compile(r"\$(\d+)")
+_FOLDED: dict[str, str] = {}
+
+
+def folded_statement(sql: str) -> str:
+    """`sql` (a tenant-scoped read: `$1` the organization, `$2` the environment, its own
+    arguments from `$3`) folded with the key look-up into one statement on PostgreSQL: the
+    key's row, and beside it the read's first row (NULLs when it finds nothing), in one round
+    trip (as PostgREST does). The key's secret hash is `$1`; the read's arguments follow."""
+    folded = _FOLDED.get(sql)
+    if folded is None:
+
+        def renumber(match: re.Match[str]) -> str:
+            n = int(match.group(1))
+            return {1: "auth.organization_id", 2: "auth.environment"}.get(n, f"${n - 1}")
+
+        inner = _PARAMETER.sub(renumber, sql)
+        folded = _FOLDED[sql] = (
+            "SELECT auth.id AS auth_key_id, auth.organization_id AS auth_organization_id,"
+            " auth.environment AS auth_environment, auth.revoked_at AS auth_revoked_at, found.*"
+            f" FROM api_keys AS auth LEFT JOIN LATERAL ({inner}) AS found ON true"
+            " WHERE auth.key_hash = $1"
+        )
+    return folded
+
+
+async def authenticate_and_read(
+    connection: Connection, secret: str, sql: str, *args: Any, client_id: str | None = None
+) -> tuple[Tenant, Row | None]:
+    """`authenticate_fast` and the tenant-scoped read `sql` in one round trip (PostgreSQL).
+    The read's row never leaves the server unless the key is valid, unrevoked and matches
+    `client_id`: the checks are the same, made on the same row."""
+    _check_prefix(secret)
+    row = await connection.fetchrow(folded_statement(sql), sha256_hex(secret), *args)
+    if row is None:
+        raise AuthenticationFailed("Invalid API key provided", error_type="invalid_api_key")
+    key = _KeyRow(
+        _uuid_of(row["auth_key_id"]),
+        _uuid_of(row["auth_organization_id"]),
+        row["auth_environment"],
+        row["auth_revoked_at"],
+    )
+    tenant = _tenant_of(key, client_id)
+    return tenant, (row if row["id"] is not None else None)
+
+
 async def authenticate_fast(
     connection: Connection, secret: str, *, client_id: str | None = None
 ) -> Tenant:
@@ -163,12 +214,7 @@ async def authenticate_fast(
     if row is None:
         raise AuthenticationFailed("Invalid API key provided", error_type="invalid_api_key")
     key = _KeyRow(
-        uuid.UUID(hex=row["id"]) if isinstance(row["id"], str) else row["id"],
-        uuid.UUID(hex=row["organization_id"])
-        if isinstance(row["organization_id"], str)
-        else row["organization_id"],
-        row["environment"],
-        row["revoked_at"],
+        _uuid_of(row["id"]), _uuid_of(row["organization_id"]), row["environment"], row["revoked_at"]
     )
     return _tenant_of(key, client_id)
 
