@@ -59,6 +59,16 @@ OPERATIONS = [
     "GET /v1/customers/{key}/history",
     "GET /v1/events",
     "GET /v1/events/{event_id}",
+    "POST /v1/webhook_endpoints",
+    "GET /v1/webhook_endpoints",
+    "GET /v1/webhook_endpoints/{endpoint_id}",
+    "PATCH /v1/webhook_endpoints/{endpoint_id}",
+    "DELETE /v1/webhook_endpoints/{endpoint_id}",
+    "POST /v1/webhook_endpoints/{endpoint_id}/disable",
+    "POST /v1/webhook_endpoints/{endpoint_id}/enable",
+    "POST /v1/webhook_endpoints/{endpoint_id}/rotate_secret",
+    "GET /v1/webhook_endpoints/{endpoint_id}/deliveries",
+    "POST /v1/webhook_endpoints/{endpoint_id}/deliveries/{delivery_id}/retry",
 ]
 # Operations left to their own tests for now, and why (the harness expects JSON envelopes and
 # customer keys): the import's body is a file (text/csv or JSON lines), the export answers CSV
@@ -368,7 +378,15 @@ async def seed(client: httpx.AsyncClient) -> dict[str, list[str]]:
     lookups = ids + [c["reference"] for c in created[:2]] + [created[0]["email"]]
     events = await client.get("/v1/events", params={"take": 5})
     assert events.status_code == 200, events.text
+    endpoints = []
+    for url in ("https://8.8.8.8/hooks", "http://1.1.1.1:8080/in"):
+        response = await client.post(
+            "/v1/webhook_endpoints", json={"url": url, "events": ["customer.*"]}
+        )
+        assert response.status_code == 201, response.text
+        endpoints.append(response.json()["data"]["id"])
     return {
+        "endpoint_id": endpoints,
         "customer_id": ids,
         "key": lookups,
         "event_id": [event["id"] for event in events.json()["data"]],
