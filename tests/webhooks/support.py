@@ -44,14 +44,20 @@ class Receiver:
     delay: float = 0.0
     requests: list[Received] = field(default_factory=list)
     url: str = ""
+    unanswered: set[str] = field(default_factory=set)  # webhook-ids being answered
     _runner: web.AppRunner | None = None
 
     async def _handle(self, request: web.Request) -> web.Response:
         body = await request.read()
         n = len(self.requests)
         self.requests.append(Received(dict(request.headers), body, time.monotonic()))
-        if self.delay:
-            await asyncio.sleep(self.delay)
+        webhook_id = request.headers.get("webhook-id", "")
+        self.unanswered.add(webhook_id)
+        try:
+            if self.delay:
+                await asyncio.sleep(self.delay)
+        finally:
+            self.unanswered.discard(webhook_id)
         status, headers = self.answer(n)
         return web.Response(status=status, headers=headers, text="ok")
 

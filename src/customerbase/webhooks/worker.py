@@ -37,7 +37,7 @@ import random
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -101,7 +101,6 @@ class Stats:
     sent: int = 0
     succeeded: int = 0
     failed: int = 0
-    first_attempt_latencies: list[float] = field(default_factory=list)
 
 
 class Worker:
@@ -398,9 +397,6 @@ class Worker:
         status: int | None = None
         retry_after: str | None = None
         error: str | None = None
-        if claimed.attempts == 1:
-            created = datetime.fromisoformat(event["created_at"])
-            self.stats.first_attempt_latencies.append((utcnow() - created).total_seconds())
         try:
             await self.resolver.check(endpoint.url)  # also an address literal, never resolved
             headers = {
