@@ -138,6 +138,9 @@ class Worker:
         self._in_flight: set[asyncio.Task[None]] = set()
         self._outcomes: list[Outcome] = []
         self._endpoints: dict[uuid.UUID, _EndpointInfo] = {}
+        # Whether the last dispatch / claim found work: then the next one skips its probe.
+        self._dispatching = False
+        self._claiming = False
 
     def _client(self) -> aiohttp.ClientSession:
         if self._session is None:
@@ -215,7 +218,14 @@ class Worker:
             return await connection.fetchval(sql, *args) is not None
 
     async def dispatch(self) -> int:
-        if not await self._anything("SELECT 1 FROM events WHERE dispatched_at IS NULL LIMIT 1"):
+        dispatched = await self._dispatch()
+        self._dispatching = dispatched > 0
+        return dispatched
+
+    async def _dispatch(self) -> int:
+        if not self._dispatching and not await self._anything(
+            "SELECT 1 FROM events WHERE dispatched_at IS NULL LIMIT 1"
+        ):
             return 0
         now = self.clock()
         async with self._transaction() as session:
@@ -316,9 +326,14 @@ class Worker:
 
     async def claim(self, limit: int) -> int:
         """Lease up to `limit` due deliveries and start sending them."""
+        started = await self._claim(limit)
+        self._claiming = started > 0
+        return started
+
+    async def _claim(self, limit: int) -> int:
         now = self.clock()
         fast = self.database.fast
-        if not await self._anything(
+        if not self._claiming and not await self._anything(
             "SELECT 1 FROM webhook_deliveries WHERE status = 'pending' AND next_attempt_at <= $1"
             " LIMIT 1",
             fast.timestamp(now),
