@@ -36,11 +36,14 @@ COV ?= --cov --cov-fail-under=90
 test: $(VENV)/.installed-dev ## Run the whole test suite (SQLite and PostgreSQL) with the coverage gate
 	$(BIN)/pytest $(COV) $(PYTEST_ARGS)
 
-# The benchmark needs wrk and pgbench (Debian: apt-get install wrk postgresql-client) and a
-# PostgreSQL it may create a database on (BENCH_POSTGRES, default postgres@127.0.0.1:5432).
+# The benchmark needs wrk and pgbench and a PostgreSQL it may create a database on
+# (BENCH_POSTGRES, default postgres@127.0.0.1:5432). On Debian, as root, it installs them
+# (apt-get install wrk postgresql-client) when they are missing.
 BENCH_POSTGRES ?= postgresql://postgres@127.0.0.1:5432/postgres
-BENCH_TOOLS = @for tool in wrk pgbench; do command -v $$tool >/dev/null || { \
-	echo "make bench needs $$tool: apt-get install wrk postgresql-client"; exit 1; }; done
+BENCH_TOOLS = @command -v wrk >/dev/null && command -v pgbench >/dev/null || { \
+	if command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk postgresql-client >/dev/null; \
+	else echo "make bench needs wrk and pgbench: apt-get install wrk postgresql-client"; exit 1; fi; }
 
 .PHONY: bench
 bench: $(VENV)/.installed-dev ## The benchmark beside its references (1M customers on PostgreSQL; about 15 min)

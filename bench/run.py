@@ -224,6 +224,9 @@ def create_org(env: dict[str, str], name: str) -> Tenant:
     return Tenant(created["id"], created["test_secret_key"], created["live_secret_key"])
 
 
+DIRECT_LOAD_ABOVE = 200_000
+
+
 def load_tenants(
     env: dict[str, str], url: str, secret: str, main: int, others: tuple[int, ...], tag: str
 ) -> tuple[Tenant, load.LoadResult]:
@@ -239,17 +242,22 @@ def load_tenants(
                 (create_org(env, f"Bench other {n}").organization_id, "test", count, f"{tag}o{n}")
             )
     measured: load.LoadResult | None = None
+    fallback: load.LoadResult | None = None
     for organization_id, environment, count, file_tag in plan:
         file = customer_file(count, file_tag)
-        if template is not None:
+        # A tenant beyond DIRECT_LOAD_ABOVE goes in by COPY (the import's speed would not fit
+        # the bench's time budget); the import is timed on the tenants that follow it.
+        if template is not None and count <= DIRECT_LOAD_ABOVE:
             result = load.run_import(template, file, organization_id, environment, env, count)
+            measured = measured or result
         else:
             result = load.direct_load(url, file, secret, organization_id, environment)
+            fallback = fallback or result
         print(
             f"  loaded {count:,} into {organization_id} ({environment}) with {result.method}: "
             f"{result.per_second:,.0f} customers/s"
         )
-        measured = measured or result
+    measured = measured or fallback
     assert measured is not None
     load.analyze(url)
     return main_tenant, measured
@@ -462,8 +470,10 @@ def time_export(server: Server, expected: int) -> dict[str, Any] | str:
         ):
             if response.status_code != 200:
                 return f"n/a (HTTP {response.status_code})"
-            if "json" in response.headers.get("content-type", "") and "lines" not in (
-                response.headers.get("content-type", "")
+            content_type = response.headers.get("content-type", "")
+            # JSON lines (application/x-ndjson) is the stream; a JSON envelope is not.
+            if "json" in content_type and not any(
+                kind in content_type for kind in ("ndjson", "lines")
             ):
                 return "n/a (not a stream)"
             started = time.perf_counter()

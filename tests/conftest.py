@@ -37,6 +37,7 @@ REQUIRE_POSTGRES = os.environ.get("CUSTOMERBASE_TEST_REQUIRE_POSTGRES") == "1"
 TABLES = (
     "webhook_deliveries",
     "webhook_endpoints",
+    "idempotency_keys",
     "audit_entries",
     "events",
     "customer_imports",

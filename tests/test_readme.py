@@ -63,6 +63,8 @@ def test_every_api_example_in_the_readme_answers_as_documented(
         timeout=60,
     )
     assert result.returncode == 0, result.stderr
+    # The idempotent retry's headers (curl -D /dev/stderr) say that its answer is a replay.
+    assert "idempotent-replayed: true" in result.stderr.lower()
     lines = [line for line in result.stdout.splitlines() if line.strip()]
     # Each curl printed a JSON envelope, then its status code.
     pairs = list(zip(lines[::2], lines[1::2], strict=True))

@@ -24,6 +24,7 @@ from customerbase.config import Settings
 from customerbase.customers.bulk_endpoints import IMPORTS_PATH, MAX_IMPORT_BYTES
 from customerbase.customers.bulk_endpoints import router as bulk_router
 from customerbase.customers.endpoints import router as customers_router
+from customerbase.dialects import COMPAT_PREFIX, install_dialects
 from customerbase.events.endpoints import router as events_router
 from customerbase.kit.crypto import Vault, load_or_create_dev_secret
 from customerbase.kit.db import Database, create_database
@@ -33,6 +34,8 @@ from customerbase.kit.errors import ServiceUnavailable
 from customerbase.kit.handlers import install_error_handlers
 from customerbase.organizations.auth import declare_security
 from customerbase.webhooks.endpoints import router as webhooks_router
+from customerbase.kit.idempotency import IdempotencyMiddleware
+from customerbase.organizations.auth import declare_security, idempotency_scope
 
 DESCRIPTION = """\
 Customer management for fintech and banking-as-a-service platforms: onboard individual and
@@ -42,6 +45,10 @@ them, archive, blacklist and erase them.
 Authenticate with `Authorization: Bearer sk_test_...` (or the `client-id` + `api-key` headers).
 Every response is `{"success", "message", "data"}`; errors carry `error.type`, `error.fields`
 and `error.request_id`.
+
+Send an `Idempotency-Key` header (up to 255 characters) with any POST, PUT, PATCH or DELETE to
+retry it safely: the same key and request within 24 hours replays the first answer, with
+`Idempotent-Replayed: true`.
 """
 
 
@@ -115,6 +122,12 @@ def create_app(
     app.state.vault = vault
     app.state.database = database
     install_error_handlers(app)
+    # Inside the edge (added first): its answers and replays get the request id and headers.
+    app.add_middleware(
+        IdempotencyMiddleware,
+        resolve_scope=idempotency_scope,
+        spool_dir=settings.data_dir / "imports",
+    )
     app.add_middleware(
         EdgeMiddleware,
         max_body_bytes=MAX_BODY_BYTES,
@@ -125,6 +138,7 @@ def create_app(
     app.include_router(customers_router)
     app.include_router(events_router)
     app.include_router(webhooks_router)
+    install_dialects(app)
     _mount_docs(app)
     _document_security(app)
 
@@ -164,6 +178,7 @@ def _document_security(app: FastAPI) -> None:
 EDGE_HEADERS = (
     ("", {"X-Content-Type-Options": "nosniff"}),
     ("/v1", {"Cache-Control": "no-store"}),
+    (COMPAT_PREFIX, {"Cache-Control": "no-store"}),
 )
 
 

@@ -17,6 +17,7 @@ import typer
 
 from customerbase.config import ConfigurationError, Settings
 from customerbase.customers import blocks
+from customerbase.kit import idempotency
 from customerbase.kit.db import Database, UnsupportedDatabaseURL, async_url, create_database
 from customerbase.kit.errors import CustomerbaseError
 from customerbase.migrations import DatabaseNotReady, check_database, check_sqlite_file, upgrade
@@ -34,6 +35,8 @@ blocks_app = typer.Typer(
     help="Identities blocked by the erasure of a blacklisted customer.", no_args_is_help=True
 )
 app.add_typer(blocks_app, name="blocks")
+idempotency_app = typer.Typer(help="Idempotency-Keys of past requests.", no_args_is_help=True)
+app.add_typer(idempotency_app, name="idempotency")
 
 T = TypeVar("T")
 
@@ -369,6 +372,16 @@ def blocks_lift(
             else:
                 lifted = await blocks.lift_blocks(session, customer_id=parsed)
             return {"lifted": lifted}
+
+    _print_json(_run(work))
+
+
+@idempotency_app.command("purge")
+def idempotency_purge() -> None:
+    """Delete the Idempotency-Keys older than 24 hours (the server also does it as it goes)."""
+
+    async def work(database: Database) -> dict[str, int]:
+        return {"purged": await idempotency.purge_expired(database)}
 
     _print_json(_run(work))
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -106,33 +106,55 @@ def field_errors(errors: Sequence[Any]) -> list[FieldError]:
     return list(seen.values())
 
 
+# Renders an error in another envelope than the API's own: (request, status, message, error
+# body with `type` and `fields`, headers, the exception). A provider dialect registers one for
+# its path prefix, so that its clients get errors in the shape they were written against.
+ErrorRenderer = Callable[
+    [Request, int, str, dict[str, Any], dict[str, str] | None, Exception], Response
+]
+
+
+def register_error_renderer(app: FastAPI, prefix: str, renderer: ErrorRenderer) -> None:
+    """Errors of requests under `prefix` (a path segment boundary) go through `renderer`."""
+    renderers: tuple[tuple[str, ErrorRenderer], ...] = getattr(app.state, "error_renderers", ())
+    app.state.error_renderers = (*renderers, (prefix.rstrip("/"), renderer))
+
+
+def _render(
+    request: Request,
+    exc: Exception,
+    status_code: int,
+    message: str,
+    body: dict[str, Any],
+    headers: dict[str, str] | None,
+) -> Response:
+    path: str = request.scope["path"]
+    renderers: tuple[tuple[str, ErrorRenderer], ...] = getattr(
+        request.app.state, "error_renderers", ()
+    )
+    for prefix, renderer in renderers:
+        if path == prefix or path.startswith(f"{prefix}/"):
+            return renderer(request, status_code, message, body, headers, exc)
+    return error(status_code, message, body, request_id_of(request.scope), headers)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(CustomerbaseError)
     async def _domain_error(request: Request, exc: CustomerbaseError) -> Response:
-        return error(
-            exc.status_code,
-            exc.message,
-            exc.error_body(),
-            request_id_of(request.scope),
-            exc.headers,
-        )
+        return _render(request, exc, exc.status_code, exc.message, exc.error_body(), exc.headers)
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(request: Request, exc: RequestValidationError) -> Response:
         fields = field_errors(exc.errors())
         message = "; ".join(f"{f.field}: {f.message}" for f in fields)
         body = {"type": "validation_error", "fields": [f.as_dict() for f in fields]}
-        return error(422, message, body, request_id_of(request.scope))
+        return _render(request, exc, 422, message, body, None)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
         kind = HTTP_ERROR_TYPES.get(exc.status_code, OTHER_HTTP_ERROR_TYPE)
         message = "No such endpoint" if exc.status_code == 404 else str(exc.detail)
         headers = dict(exc.headers) if exc.headers else None
-        return error(
-            exc.status_code,
-            message,
-            {"type": kind, "fields": []},
-            request_id_of(request.scope),
-            headers,
+        return _render(
+            request, exc, exc.status_code, message, {"type": kind, "fields": []}, headers
         )

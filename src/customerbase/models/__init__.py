@@ -6,6 +6,7 @@ from customerbase.models.base import Base
 from customerbase.models.customer import Customer
 from customerbase.models.customer_import import CustomerImport
 from customerbase.models.event import Event
+from customerbase.models.idempotency_key import IdempotencyKey
 from customerbase.models.identity_block import IdentityBlock
 from customerbase.models.organization import Organization
 from customerbase.models.webhook_delivery import WebhookDelivery
@@ -18,6 +19,7 @@ __all__ = [
     "Customer",
     "CustomerImport",
     "Event",
+    "IdempotencyKey",
     "IdentityBlock",
     "Organization",
     "WebhookDelivery",

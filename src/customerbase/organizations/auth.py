@@ -7,6 +7,7 @@ built), so nothing here runs per request only to document them.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable
 from typing import Annotated, Any
 
@@ -14,6 +15,7 @@ from fastapi import Depends, Request
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute, iter_route_contexts
 from starlette.routing import BaseRoute
+from starlette.types import Scope
 
 from customerbase.kit.actor import Actor, set_actor
 from customerbase.kit.db import Database
@@ -90,6 +92,16 @@ def credentials(request: Request) -> tuple[str, str | None, str | None]:
     )
 
 
+# Where a middleware that had to authenticate first (the idempotency layer) leaves the tenant,
+# so that the endpoint does not look the key up a second time in the same request.
+AUTHENTICATED_TENANT = "customerbase.tenant"
+
+
+def _authenticated(request: Request) -> Tenant | None:
+    state = request.scope.get("state")
+    return state.get(AUTHENTICATED_TENANT) if state else None
+
+
 def _accept(request: Request, tenant: Tenant, beside_bearer: str | None) -> Tenant:
     if beside_bearer and beside_bearer.strip().lower() != str(tenant.organization_id):
         raise _conflicting(
@@ -102,6 +114,9 @@ def _accept(request: Request, tenant: Tenant, beside_bearer: str | None) -> Tena
 
 async def authenticate_request(request: Request, connection: Connection) -> Tenant:
     """The caller's tenant, checked on the request's own raw connection (one statement)."""
+    known = _authenticated(request)
+    if known is not None:
+        return known
     secret, client_id, beside_bearer = credentials(request)
     tenant = await authenticate_fast(connection, secret, client_id=client_id)
     return _accept(request, tenant, beside_bearer)
@@ -113,6 +128,12 @@ async def authenticated_read(
     """Authenticate and run the tenant-scoped read `sql` (`$1` organization, `$2` environment,
     then `args`): one round trip on PostgreSQL (the key check folded into the read), two cheap
     statements on SQLite's in-process connection. The tenant and the read's row, or None."""
+    known = _authenticated(request)
+    if known is not None:
+        row = await connection.fetchrow(
+            sql, db.uuid(known.organization_id), known.environment, *args
+        )
+        return known, row
     secret, client_id, beside_bearer = credentials(request)
     if db.is_sqlite:
         tenant = await authenticate_fast(connection, secret, client_id=client_id)
@@ -128,11 +149,27 @@ async def authenticated_read(
 async def get_tenant(
     request: Request, database: Annotated[Database, Depends(get_database)]
 ) -> Tenant:
+    known = _authenticated(request)
+    if known is not None:
+        return known
     async with database.fast.connection() as connection:
         return await authenticate_request(request, connection)
 
 
 TenantDep = Annotated[Tenant, Depends(get_tenant)]
+
+
+async def idempotency_scope(scope: Scope, connection: Connection) -> tuple[uuid.UUID, str] | None:
+    """The organization and environment an `Idempotency-Key` belongs to: the request's own
+    tenant, authenticated exactly as the endpoint would (and then left for it). None when the
+    credentials fail: the request then runs as usual and gets its 401."""
+    request = Request(scope)
+    try:
+        tenant = await authenticate_request(request, connection)
+    except AuthenticationFailed:
+        return None
+    scope.setdefault("state", {})[AUTHENTICATED_TENANT] = tenant
+    return tenant.organization_id, tenant.environment
 
 
 def _needs_tenant(dependant: Dependant) -> bool:
