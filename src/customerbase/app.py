@@ -32,10 +32,9 @@ from customerbase.kit.edge import EdgeMiddleware
 from customerbase.kit.envelope import OrjsonResponse, ok
 from customerbase.kit.errors import ServiceUnavailable
 from customerbase.kit.handlers import install_error_handlers
-from customerbase.organizations.auth import declare_security
-from customerbase.webhooks.endpoints import router as webhooks_router
 from customerbase.kit.idempotency import IdempotencyMiddleware
 from customerbase.organizations.auth import declare_security, idempotency_scope
+from customerbase.webhooks.endpoints import router as webhooks_router
 
 DESCRIPTION = """\
 Customer management for fintech and banking-as-a-service platforms: onboard individual and
