@@ -56,6 +56,7 @@ OPERATIONS = [
     "POST /v1/customers/{customer_id}/archive",
     "POST /v1/customers/{customer_id}/unarchive",
     "POST /v1/customers/{customer_id}/blacklist",
+    "POST /v1/customers/{customer_id}/screening/review",
     "GET /v1/customers/{key}/history",
     "GET /v1/events",
     "GET /v1/events/{event_id}",
@@ -443,6 +444,13 @@ NUL_CASES = [
     ("PATCH", "/v1/customers/{id}", None, {"metadata": {"k": "v\x00"}}, "metadata"),
     ("PATCH", "/v1/customers/{id}", None, {"address": {"city": "x\x00"}}, "address"),
     ("POST", "/v1/customers/{id}/blacklist", None, {"blacklist": True, "reason": "\x00"}, "reason"),
+    (
+        "POST",
+        "/v1/customers/{id}/screening/review",
+        None,
+        {"decision": "dismiss", "reason": "a\x00"},
+        "reason",
+    ),
 ]
 
 

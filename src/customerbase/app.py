@@ -34,6 +34,9 @@ from customerbase.kit.errors import ServiceUnavailable
 from customerbase.kit.handlers import install_error_handlers
 from customerbase.kit.idempotency import IdempotencyMiddleware
 from customerbase.organizations.auth import declare_security, idempotency_scope
+from customerbase.screening import service as screening
+from customerbase.screening.continuous import ContinuousScreening
+from customerbase.screening.endpoints import router as screening_router
 from customerbase.webhooks.endpoints import router as webhooks_router
 
 DESCRIPTION = """\
@@ -76,6 +79,7 @@ def create_app(
     settings = settings or Settings()
     vault = load_vault(settings)
     owns_database = database is None
+    screening.configure(threshold=settings.screening_threshold)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -99,12 +103,24 @@ def create_app(
                     lease_seconds=settings.webhook_lease_seconds,
                 )
             )
+        # One database per server process: a request need not wait for a new lists' index.
+        screening.configure(serve_previous_while_building=True)
+        continuous = None
+        if settings.screening_interval > 0:
+            continuous = ContinuousScreening(
+                app.state.database, vault, interval=settings.screening_interval
+            )
+            continuous.start()
+        app.state.continuous_screening = continuous
         try:
             yield
         finally:
             if worker is not None:
                 stop_worker.set()
                 await worker
+            if continuous is not None:
+                await continuous.stop()
+            screening.configure(serve_previous_while_building=False)
             if owns_database:
                 await app.state.database.dispose()
 
@@ -135,6 +151,7 @@ def create_app(
     )
     app.include_router(bulk_router)  # before /v1/customers/{key}
     app.include_router(customers_router)
+    app.include_router(screening_router)
     app.include_router(events_router)
     app.include_router(webhooks_router)
     install_dialects(app)

@@ -41,6 +41,11 @@ class Settings(BaseSettings):
     # How long a worker holds a claimed delivery: one that dies mid-send leaves the delivery
     # due again after this. Longer than the 15 s a receiver has to answer.
     webhook_lease_seconds: float = Field(60.0, ge=16.0)
+    # Sanctions screening: the match score from which a name is a potential match (0 to 1),
+    # and how often the server looks for customers screened against older lists (seconds;
+    # 0 turns continuous screening off in this process).
+    screening_threshold: float = Field(0.84, gt=0, le=1)
+    screening_interval: float = Field(30.0, ge=0)
 
     @property
     def is_production(self) -> bool:

@@ -515,7 +515,9 @@ def _sqlite_processors(session: AsyncSession) -> list[Callable[[Any], Any] | Non
     ]
 
 
-_JSON_COLUMNS = frozenset(i for i, name in enumerate(COLUMNS) if name in ("address", "metadata"))
+_JSON_COLUMNS = frozenset(
+    i for i, name in enumerate(COLUMNS) if name in ("address", "metadata", "screening_hits")
+)
 
 
 async def write_rows(session: AsyncSession, tenant: Tenant, rows: Sequence[CheckedRow]) -> None:

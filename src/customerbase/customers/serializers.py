@@ -13,6 +13,7 @@ from customerbase.kit.crypto import Vault
 from customerbase.kit.fastdb import Row, decode_json, decode_timestamp, decode_uuid
 from customerbase.kit.time import isoformat
 from customerbase.models import Customer
+from customerbase.screening.service import public_hits
 
 
 def _masked(last4: str | None) -> str | None:
@@ -53,6 +54,8 @@ RESPONSE_COLUMNS = (
     "blacklist_reason",
     "kyc_tier",
     "kyc_status",
+    "screening_status",
+    "screening_hits",
     "source",
     "metadata",
     "created_at",
@@ -110,6 +113,8 @@ def row_to_dict(row: Row, vault: Vault, organization_id: uuid.UUID) -> dict[str,
         "blacklist_reason": row["blacklist_reason"],
         "kyc_tier": row["kyc_tier"],
         "kyc_status": row["kyc_status"],
+        "screening_status": row["screening_status"],
+        "screening_hits": public_hits(decode_json(row["screening_hits"])),
         "source": row["source"],
         "metadata": decode_json(row["metadata"]),
         "created_at": _ts(row["created_at"]),

@@ -9,6 +9,9 @@ from customerbase.models.event import Event
 from customerbase.models.idempotency_key import IdempotencyKey
 from customerbase.models.identity_block import IdentityBlock
 from customerbase.models.organization import Organization
+from customerbase.models.watchlist import Watchlist
+from customerbase.models.watchlist_alias import WatchlistAlias
+from customerbase.models.watchlist_entry import WatchlistEntry
 from customerbase.models.webhook_delivery import WebhookDelivery
 from customerbase.models.webhook_endpoint import WebhookEndpoint
 
@@ -22,6 +25,9 @@ __all__ = [
     "IdempotencyKey",
     "IdentityBlock",
     "Organization",
+    "Watchlist",
+    "WatchlistAlias",
+    "WatchlistEntry",
     "WebhookDelivery",
     "WebhookEndpoint",
 ]
