@@ -1,7 +1,7 @@
 """webhook endpoints and deliveries; events carry when they were fanned out
 
 Revision ID: 0007
-Revises: 0011
+Revises: 0012
 Create Date: 2026-12-01 14:05:00
 """
 
@@ -12,7 +12,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "0007"
-down_revision: str | None = "0011"
+down_revision: str | None = "0012"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
