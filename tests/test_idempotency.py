@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -20,6 +21,7 @@ from sqlalchemy import text
 from customerbase.app import create_app
 from customerbase.config import Settings
 from customerbase.kit import idempotency
+from customerbase.kit.crypto import Vault
 from customerbase.kit.db import Database, create_database
 from customerbase.kit.envelope import OrjsonResponse, ok
 from customerbase.kit.idempotency_store import IdempotencyStore
@@ -29,6 +31,10 @@ from tests.cli_support import Server, cli_env, run_cli
 from tests.conftest import TEST_SECRET, Org, make_org
 
 BOUND = 30  # seconds: no test step may take longer
+
+
+def created_org(response: httpx.Response) -> uuid.UUID:
+    return uuid.UUID(response.json()["data"]["organization_id"])
 
 
 def key(value: str) -> dict[str, str]:
@@ -138,7 +144,11 @@ async def test_the_stored_response_holds_no_request_body_only_its_fingerprint(
     assert "1971-04-23" not in stored
     assert len(row.fingerprint) == 64
     assert set(row.fingerprint) <= set("0123456789abcdef")
-    assert bytes(row.response_body) == created.content
+    # Sealed with the vault: it opens to exactly the answer that was sent.
+    opened = Vault(TEST_SECRET).decrypt(
+        bytes(row.response_body), organization_id=created_org(created), field="idempotency_response"
+    )
+    assert opened.encode("latin-1") == created.content
 
 
 # --- Reuse --------------------------------------------------------------------------------
@@ -692,3 +702,22 @@ async def test_a_read_inside_an_idempotent_request_reuses_the_authenticated_tena
     assert found is tenant
     assert row is not None
     assert row["n"] == 1
+
+
+async def test_a_stored_answer_is_sealed_at_rest(
+    client: httpx.AsyncClient, database: Database
+) -> None:
+    """Answers can carry a secret shown once (a webhook endpoint's `whsec_`): the table holds
+    them encrypted, and the replay still answers the same bytes."""
+    payload = factories.individual(email="sealed.answer@example.com")
+    first = await client.post("/v1/customers", json=payload, headers=key("sealed"))
+    assert first.status_code == 201
+    async with database.read_session() as session:
+        stored = await session.scalar(
+            text("SELECT response_body FROM idempotency_keys WHERE key = 'sealed'")
+        )
+    assert stored is not None
+    assert b"sealed.answer" not in bytes(stored)
+    again = await client.post("/v1/customers", json=payload, headers=key("sealed"))
+    assert again.headers["idempotent-replayed"] == "true"
+    assert again.content == first.content

@@ -43,6 +43,7 @@ from typing import IO, Any
 import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from customerbase.kit.crypto import Vault
 from customerbase.kit.db import Database
 from customerbase.kit.edge import exception_chain, request_id_of
 from customerbase.kit.envelope import error
@@ -270,10 +271,10 @@ class IdempotencyMiddleware:
                         return
         await self.app(scope, receive, send)
 
-    def _store(self, database: Database) -> IdempotencyStore:
+    def _store(self, database: Database, vault: Vault) -> IdempotencyStore:
         store = self._stores.get(id(database))
-        if store is None or store.database is not database:
-            store = self._stores[id(database)] = IdempotencyStore(database)
+        if store is None or store.database is not database or store.vault is not vault:
+            store = self._stores[id(database)] = IdempotencyStore(database, vault)
         return store
 
     async def _idempotent(self, scope: Scope, receive: Receive, send: Send, raw: bytes) -> None:
@@ -298,7 +299,7 @@ class IdempotencyMiddleware:
                 if name == b"content-type":
                     content_type = value.decode("latin-1")
             signature = fingerprint(scope, body.digest(content_type))
-            store = self._store(database)
+            store = self._store(database, scope["app"].state.vault)
             ident: Ident = (tenant[0], tenant[1], key)
             try:
                 outcome = await self._acquire(store, ident, signature, request_id_of(scope))
@@ -385,7 +386,9 @@ class IdempotencyMiddleware:
                         for name, value in start.get("headers", [])
                         if name.lower() not in _NOT_REPLAYED
                     ]
-                    await store.complete(ref, status, headers, body, utcnow())
+                    await store.complete(
+                        ref, status, headers, body, utcnow(), organization_id=ident[0]
+                    )
                 else:
                     await store.release(ref)
             except Exception as exc:

@@ -23,6 +23,7 @@ from typing import Any
 
 import orjson
 
+from customerbase.kit.crypto import Vault
 from customerbase.kit.db import Database
 from customerbase.kit.fastdb import Row, decode_timestamp
 from customerbase.kit.ids import uuid7
@@ -93,9 +94,15 @@ def headers_to_text(headers: list[tuple[bytes, bytes]]) -> str:
     return orjson.dumps([(n.decode("latin-1"), v.decode("latin-1")) for n, v in headers]).decode()
 
 
+_SEALED_FIELD = "idempotency_response"
+
+
 class IdempotencyStore:
-    def __init__(self, database: Database) -> None:
+    def __init__(self, database: Database, vault: Vault | None = None) -> None:
         self.database = database
+        # Stored answers are sealed: some carry a secret shown once (a webhook endpoint's
+        # signing secret), and none should sit readable in the table for a day.
+        self.vault = vault
         self.fast = database.fast
         self._sqlite_sql: dict[str, str] = {}
 
@@ -151,9 +158,23 @@ class IdempotencyStore:
             request_id=row["request_id"],
             status_code=row["status_code"],
             headers=_headers_from(row["response_headers"]),
-            body=bytes(row["response_body"] or b""),
+            body=self._open(row["response_body"], organization_id),
             created_at=created_at,
         )
+
+    def _seal(self, body: bytes, organization_id: uuid.UUID) -> bytes:
+        assert self.vault is not None, "storing answers needs the vault"
+        return self.vault.encrypt(
+            body.decode("latin-1"), organization_id=organization_id, field=_SEALED_FIELD
+        )
+
+    def _open(self, sealed: Any, organization_id: uuid.UUID) -> bytes:
+        if sealed is None:
+            return b""
+        assert self.vault is not None, "reading answers needs the vault"
+        return self.vault.decrypt(
+            bytes(sealed), organization_id=organization_id, field=_SEALED_FIELD
+        ).encode("latin-1")
 
     async def complete(
         self,
@@ -162,9 +183,16 @@ class IdempotencyStore:
         headers: list[tuple[bytes, bytes]],
         body: bytes,
         now: datetime,
+        *,
+        organization_id: uuid.UUID,
     ) -> bool:
         rows = await self._write(
-            _COMPLETE, ref, status_code, headers_to_text(headers), body, self.fast.timestamp(now)
+            _COMPLETE,
+            ref,
+            status_code,
+            headers_to_text(headers),
+            self._seal(body, organization_id),
+            self.fast.timestamp(now),
         )
         return bool(rows)
 
