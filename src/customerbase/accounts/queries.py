@@ -8,10 +8,10 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from customerbase.accounts.serializers import ACCOUNT_COLUMNS, CARD_COLUMNS, TRANSACTION_COLUMNS
-from customerbase.kit.fastdb import Connection, FastDB, Row
+from customerbase.kit.fastdb import Row
+from customerbase.kit.keyset import TenantQueries
 
 
 @dataclass(slots=True)
@@ -26,18 +26,7 @@ class TransactionFilter:
     max_amount: int | None = None
 
 
-class AccountQueries:
-    def __init__(
-        self, db: FastDB, connection: Connection, organization_id: uuid.UUID, environment: str
-    ) -> None:
-        self.db = db
-        self.connection = connection
-        self.args: list[Any] = [db.uuid(organization_id), environment]
-
-    def _arg(self, value: Any) -> str:
-        self.args.append(value)
-        return f"${len(self.args)}"
-
+class AccountQueries(TenantQueries):
     async def _one(self, table: str, columns: str, row_id: uuid.UUID) -> Row | None:
         return await self.connection.fetchrow(
             f"SELECT {columns} FROM {table}"
@@ -54,29 +43,6 @@ class AccountQueries:
 
     async def transaction(self, transaction_id: uuid.UUID) -> Row | None:
         return await self._one("transactions", TRANSACTION_COLUMNS, transaction_id)
-
-    async def _page(
-        self,
-        table: str,
-        columns: str,
-        where: list[str],
-        *,
-        after: uuid.UUID | None,
-        before: uuid.UUID | None,
-        limit: int,
-    ) -> Sequence[Row]:
-        order = "DESC"
-        if after is not None:
-            where.append(f"id < {self._arg(self.db.uuid(after))}")
-        elif before is not None:
-            where.append(f"id > {self._arg(self.db.uuid(before))}")
-            order = "ASC"
-        sql = (
-            f"SELECT {columns} FROM {table} WHERE {' AND '.join(where)}"
-            f" ORDER BY id {order} LIMIT {self._arg(limit)}"
-        )
-        rows = list(await self.connection.fetch(sql, *self.args))
-        return rows[::-1] if order == "ASC" else rows
 
     async def accounts_of(
         self,

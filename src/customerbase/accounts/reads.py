@@ -14,6 +14,8 @@ from customerbase.customers import service as customers
 from customerbase.kit.errors import ValidationFailed
 from customerbase.kit.fastdb import Connection, FastDB, Row, decode_timestamp, decode_uuid
 from customerbase.kit.ids import parse_uuid
+from customerbase.kit.keyset import cursor as _cursor
+from customerbase.kit.keyset import page_meta
 from customerbase.kit.time import isoformat
 from customerbase.organizations.service import Tenant
 
@@ -22,43 +24,12 @@ def _queries(db: FastDB, connection: Connection, tenant: Tenant) -> AccountQueri
     return AccountQueries(db, connection, tenant.organization_id, tenant.environment)
 
 
-def _cursor(name: str, value: str | None) -> uuid.UUID | None:
-    if value is None:
-        return None
-    cursor = parse_uuid(value)
-    if cursor is None:
-        raise ValidationFailed.for_field(name, "must be an id from a previous page")
-    return cursor
-
-
 def _cursors(params: PageParams | TransactionListParams) -> tuple[uuid.UUID | None, ...]:
     if params.starting_after and params.ending_before:
         raise ValidationFailed.for_field("ending_before", "cannot be combined with starting_after")
     return _cursor("starting_after", params.starting_after), _cursor(
         "ending_before", params.ending_before
     )
-
-
-def page_meta(
-    rows: Sequence[Row], take: int, *, after: uuid.UUID | None, before: uuid.UUID | None
-) -> tuple[Sequence[Row], dict[str, Any]]:
-    """`rows` were fetched with one extra row (take + 1) in the direction of travel."""
-    if before is not None:
-        has_previous, has_next = len(rows) > take, True
-        items = rows[-take:] if has_previous else rows
-    else:
-        has_next, has_previous = len(rows) > take, after is not None
-        items = rows[:take]
-    if not items:
-        has_next = has_previous = False
-    meta = {
-        "take": take,
-        "has_next_page": has_next,
-        "has_previous_page": has_previous,
-        "next_cursor": decode_uuid(items[-1]["id"]) if has_next else None,
-        "previous_cursor": decode_uuid(items[0]["id"]) if has_previous else None,
-    }
-    return items, meta
 
 
 async def get_account(db: FastDB, connection: Connection, tenant: Tenant, key: str) -> Row:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
@@ -17,6 +16,8 @@ from customerbase.kit.envelope import OrjsonResponse, error_responses, ok
 from customerbase.kit.errors import NotFound, ValidationFailed
 from customerbase.kit.fastdb import Row, decode_json, decode_timestamp, decode_uuid
 from customerbase.kit.ids import parse_uuid
+from customerbase.kit.keyset import cursor as _cursor
+from customerbase.kit.keyset import page_meta
 from customerbase.kit.routing import JsonRoute
 from customerbase.kit.time import isoformat
 from customerbase.organizations.auth import authenticate_request
@@ -26,37 +27,6 @@ router = APIRouter(tags=["events"], responses=error_responses(401, 422), route_c
 
 class EventNotFound(NotFound):
     error_type = "event_not_found"
-
-
-def _cursor(name: str, value: str | None) -> uuid.UUID | None:
-    if value is None:
-        return None
-    cursor = parse_uuid(value)
-    if cursor is None:
-        raise ValidationFailed.for_field(name, "must be an id from a previous page")
-    return cursor
-
-
-def _page_meta(
-    rows: Sequence[Row], take: int, *, after: uuid.UUID | None, before: uuid.UUID | None
-) -> tuple[Sequence[Row], dict[str, Any]]:
-    """`rows` were fetched with one extra row (take + 1) in the direction of travel."""
-    if before is not None:
-        has_previous, has_next = len(rows) > take, True
-        items = rows[-take:] if has_previous else rows
-    else:
-        has_next, has_previous = len(rows) > take, after is not None
-        items = rows[:take]
-    if not items:
-        has_next = has_previous = False
-    meta = {
-        "take": take,
-        "has_next_page": has_next,
-        "has_previous_page": has_previous,
-        "next_cursor": decode_uuid(items[-1]["id"]) if has_next else None,
-        "previous_cursor": decode_uuid(items[0]["id"]) if has_previous else None,
-    }
-    return items, meta
 
 
 @router.get("/v1/events")
@@ -90,7 +60,7 @@ async def list_events(
             before=before,
             limit=params.take + 1,
         )
-    items, meta = _page_meta(rows, params.take, after=after, before=before)
+    items, meta = page_meta(rows, params.take, after=after, before=before)
     return ok([event_to_dict(row) for row in items], "Events retrieved successfully", meta=meta)
 
 
@@ -148,5 +118,5 @@ async def customer_history(
             before=before,
             limit=params.take + 1,
         )
-    items, meta = _page_meta(rows, params.take, after=after, before=before)
+    items, meta = page_meta(rows, params.take, after=after, before=before)
     return ok([history_entry(row) for row in items], "History retrieved successfully", meta=meta)

@@ -8,9 +8,9 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
-from customerbase.kit.fastdb import Connection, FastDB, Row
+from customerbase.kit.fastdb import Row
+from customerbase.kit.keyset import TenantQueries
 
 EVENT_COLUMNS = "id, type, created_at, environment, api_version, customer_id, data"
 AUDIT_COLUMNS = (
@@ -43,18 +43,7 @@ class EventFilter:
     created_before: datetime | None = None
 
 
-class EventQueries:
-    def __init__(
-        self, db: FastDB, connection: Connection, organization_id: uuid.UUID, environment: str
-    ) -> None:
-        self.db = db
-        self.connection = connection
-        self.args: list[Any] = [db.uuid(organization_id), environment]
-
-    def _arg(self, value: Any) -> str:
-        self.args.append(value)
-        return f"${len(self.args)}"
-
+class EventQueries(TenantQueries):
     async def get(self, event_id: uuid.UUID) -> Row | None:
         return await self.connection.fetchrow(
             f"SELECT {EVENT_COLUMNS} FROM events"
@@ -92,18 +81,9 @@ class EventQueries:
             where.append(f"created_at >= {self._arg(db.timestamp(filters.created_from))}")
         if filters.created_before is not None:
             where.append(f"created_at < {self._arg(db.timestamp(filters.created_before))}")
-        order = "DESC"
-        if after is not None:
-            where.append(f"id < {self._arg(db.uuid(after))}")
-        elif before is not None:
-            where.append(f"id > {self._arg(db.uuid(before))}")
-            order = "ASC"
-        sql = (
-            f"SELECT {EVENT_COLUMNS} FROM events WHERE {' AND '.join(where)}"
-            f" ORDER BY id {order} LIMIT {self._arg(limit)}"
+        return await self._page(
+            "events", EVENT_COLUMNS, where, after=after, before=before, limit=limit
         )
-        rows = list(await self.connection.fetch(sql, *self.args))
-        return rows[::-1] if order == "ASC" else rows
 
     async def history(
         self,
@@ -116,15 +96,6 @@ class EventQueries:
         db = self.db
         where = ["organization_id = $1", "environment = $2"]
         where.append(f"customer_id = {self._arg(db.uuid(customer_id))}")
-        order = "DESC"
-        if after is not None:
-            where.append(f"id < {self._arg(db.uuid(after))}")
-        elif before is not None:
-            where.append(f"id > {self._arg(db.uuid(before))}")
-            order = "ASC"
-        sql = (
-            f"SELECT {AUDIT_COLUMNS} FROM audit_entries WHERE {' AND '.join(where)}"
-            f" ORDER BY id {order} LIMIT {self._arg(limit)}"
+        return await self._page(
+            "audit_entries", AUDIT_COLUMNS, where, after=after, before=before, limit=limit
         )
-        rows = list(await self.connection.fetch(sql, *self.args))
-        return rows[::-1] if order == "ASC" else rows
