@@ -428,6 +428,11 @@ async def seed(client: httpx.AsyncClient) -> dict[str, list[str]]:
     )
     assert response.status_code == 201, response.text
     cards = [response.json()["data"]["id"]]
+    # Tier 0 takes no naira deposit by default: this organization lets it take some.
+    response = await client.put(
+        "/v1/kyc/tiers", json={"tiers": {"0": {"single_deposit": 1000, "max_balance": 1000}}}
+    )
+    assert response.status_code == 200, response.text
     response = await client.post(
         f"/v1/accounts/{accounts[0]}/transactions",
         json={"direction": "credit", "amount": 1000, "currency": "NGN", "reference": "fuzz-1"},

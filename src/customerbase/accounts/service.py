@@ -47,9 +47,10 @@ from customerbase.kit.errors import (
     NotFound,
     ValidationFailed,
 )
-from customerbase.kit.fastdb import Connection, decode_uuid
+from customerbase.kit.fastdb import Connection, FastDB, decode_json, decode_uuid
 from customerbase.kit.ids import parse_uuid, uuid7
 from customerbase.kit.time import utcnow
+from customerbase.kyc import tiers
 from customerbase.models import Account, Card, Customer, Transaction
 from customerbase.organizations.service import Tenant
 
@@ -593,6 +594,57 @@ async def post_transaction(
     return Posting(obj, False)
 
 
+_TIER_STATE = (
+    "SELECT a.currency, a.balance, c.kyc_tier, c.customer_type, s.tiers FROM accounts AS a"
+    " JOIN customers AS c ON c.organization_id = a.organization_id AND c.id = a.customer_id"
+    " LEFT JOIN kyc_settings AS s"
+    " ON s.organization_id = a.organization_id AND s.environment = a.environment"
+    " WHERE a.organization_id = $1 AND a.environment = $2 AND a.id = $3"
+)
+
+
+async def ensure_within_tier(
+    db: FastDB, connection: Connection, tenant: Tenant, account_id: uuid.UUID, data: Any
+) -> None:
+    """The customer's KYC tier limits a credit in naira: the single deposit, and the balance
+    it would reach (409 `kyc_limit_exceeded` naming the limit). A replay of a posting already
+    made is not refused (it posts nothing). The balance is read before the posting, so two
+    concurrent credits may together pass `max_balance`; the single-deposit limit is exact."""
+    if data.direction.value != "credit" or data.currency != tiers.CURRENCY:
+        return
+    state = await connection.fetchrow(
+        _TIER_STATE, db.uuid(tenant.organization_id), tenant.environment, db.uuid(account_id)
+    )
+    if state is None or state["currency"] != tiers.CURRENCY:
+        return  # not found, or not a naira account: the posting answers for itself
+    if state["customer_type"] != "individual":
+        return  # the tiers apply to individuals (a business is reviewed as a whole)
+    limits = tiers.apply_overrides(decode_json(state["tiers"]))[int(state["kyc_tier"] or 0)]
+    minor = 100  # kobo in a naira: the limits are in naira, amounts in kobo
+    try:
+        tiers.ensure_within_limits(
+            tiers.TierLimits(
+                max_balance=None if limits.max_balance is None else limits.max_balance * minor,
+                single_deposit=(
+                    None if limits.single_deposit is None else limits.single_deposit * minor
+                ),
+                daily_transfer=None,
+            ),
+            deposit=data.amount,
+            balance_after=int(state["balance"]) + data.amount,
+        )
+    except tiers.KycLimitExceeded:
+        existing = await connection.fetchval(
+            postings.BY_REFERENCE,
+            db.uuid(tenant.organization_id),
+            tenant.environment,
+            db.uuid(account_id),
+            data.reference,
+        )
+        if existing is None:
+            raise
+
+
 async def post(
     database: Database, connection: Connection, tenant: Tenant, key: str, data: TransactionCreate
 ) -> Posting:
@@ -600,6 +652,7 @@ async def post(
     account_id = parse_uuid(key)
     if account_id is None:
         raise AccountNotFound("No account found for this id")
+    await ensure_within_tier(database.fast, connection, tenant, account_id, data)
     if not database.fast.is_sqlite:
         return await post_transaction_fast(connection, tenant, account_id, data)
     async with database.write_session() as session:
