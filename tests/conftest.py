@@ -36,10 +36,16 @@ POSTGRES_URL = os.environ.get(
 REQUIRE_POSTGRES = os.environ.get("CUSTOMERBASE_TEST_REQUIRE_POSTGRES") == "1"
 TABLES = (
     "idempotency_keys",
+    "kyc_checks",
+    "kyc_links",
+    "kyc_settings",
+    "documents",
     "audit_entries",
     "events",
     "customer_imports",
     "identity_blocks",
+    "customer_people",
+    "customer_consents",
     "customers",
     "api_keys",
     "organizations",

@@ -59,6 +59,29 @@ OPERATIONS = [
     "GET /v1/customers/{key}/history",
     "GET /v1/events",
     "GET /v1/events/{event_id}",
+    "GET /v1/customers/{customer_id}/documents",
+    "GET /v1/customers/{customer_id}/documents/{document_id}",
+    "DELETE /v1/customers/{customer_id}/documents/{document_id}",
+    "POST /v1/customers/{customer_id}/documents/{document_id}/review",
+    "GET /v1/customers/{customer_id}/people/{person_id}/documents",
+    "GET /v1/customers/{customer_id}/people/{person_id}/documents/{document_id}",
+    "DELETE /v1/customers/{customer_id}/people/{person_id}/documents/{document_id}",
+    # Onboarding's (listed here when the KYC branch merged it, before onboarding listed them).
+    "POST /v1/customers/{customer_id}/people",
+    "GET /v1/customers/{customer_id}/people",
+    "GET /v1/customers/{customer_id}/people/{person_id}",
+    "PATCH /v1/customers/{customer_id}/people/{person_id}",
+    "DELETE /v1/customers/{customer_id}/people/{person_id}",
+    "POST /v1/customers/{customer_id}/consents",
+    "GET /v1/customers/{customer_id}/consents",
+    "POST /v1/customers/{customer_id}/corrections",
+    "POST /v1/customers/lookup",
+    "GET /v1/customers/{customer_id}/kyc",
+    "POST /v1/customers/{customer_id}/kyc/upgrade",
+    "POST /v1/customers/{customer_id}/kyc/review",
+    "POST /v1/customers/{customer_id}/kyc/link",
+    "GET /v1/kyc/tiers",
+    "PUT /v1/kyc/tiers",
 ]
 # Operations left to their own tests for now, and why (the harness expects JSON envelopes and
 # customer keys): the import's body is a file (text/csv or JSON lines), the export answers CSV
@@ -69,6 +92,12 @@ NOT_FUZZED = {
     "GET /v1/customers/export",
     "GET /v1/customers/imports/{import_id}",
     "GET /v1/customers/imports/{import_id}/report",
+    # A document upload's body is multipart or base64 JSON, a download answers the file:
+    # tests/documents pins down their bad inputs (type, size, base64, names, tenants).
+    "POST /v1/customers/{customer_id}/documents",
+    "GET /v1/customers/{customer_id}/documents/{document_id}/download",
+    "POST /v1/customers/{customer_id}/people/{person_id}/documents",
+    "GET /v1/customers/{customer_id}/people/{person_id}/documents/{document_id}/download",
 }
 
 # Values that have broken services before: NUL, lone escapes and LIKE wildcards, case folding

@@ -38,7 +38,7 @@ async def test_every_customer_response_is_no_store_and_nosniff(
         await client.post(URL, json=factories.individual(bvn="1")),
         await client.get(f"{URL}/nobody@example.com"),
         await client.post(URL, content=b"{", headers={"Content-Type": "application/json"}),
-        await client.post(URL, content=b"x" * (1024 * 1024 + 1)),
+        await client.patch(f"{URL}/{customer_id}", content=b"x" * (1024 * 1024 + 1)),
         await app_client.get(URL, headers={"Authorization": ""}),
     ]
     statuses = [response.status_code for response in responses]

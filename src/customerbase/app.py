@@ -24,6 +24,10 @@ from customerbase.customers.bulk_endpoints import IMPORTS_PATH, MAX_IMPORT_BYTES
 from customerbase.customers.bulk_endpoints import router as bulk_router
 from customerbase.customers.endpoints import router as customers_router
 from customerbase.dialects import COMPAT_PREFIX, install_dialects
+from customerbase.documents.endpoints import UPLOAD_PATHS, upload_body_limit
+from customerbase.documents.endpoints import people_router as person_documents_router
+from customerbase.documents.endpoints import router as documents_router
+from customerbase.documents.storage import DocumentStorage
 from customerbase.events.endpoints import router as events_router
 from customerbase.kit.crypto import Vault, load_or_create_dev_secret
 from customerbase.kit.db import Database, create_database
@@ -33,6 +37,10 @@ from customerbase.kit.errors import ServiceUnavailable
 from customerbase.kit.handlers import install_error_handlers
 from customerbase.kit.idempotency import IdempotencyMiddleware
 from customerbase.organizations.auth import declare_security, idempotency_scope
+from customerbase.kyc.endpoints import router as kyc_router
+from customerbase.kyc.page import KYC_PAGE_PATHS
+from customerbase.kyc.page import router as kyc_page_router
+from customerbase.onboarding.endpoints import router as onboarding_router
 
 DESCRIPTION = """\
 Customer management for fintech and banking-as-a-service platforms: onboard individual and
@@ -56,6 +64,7 @@ DOCS_ASSETS_URL = "/static/docs"
 
 # A customer is a few kilobytes of JSON; larger bodies are refused with 413 before parsing.
 MAX_BODY_BYTES = 1024 * 1024
+CREATE_PATH = "/v1/customers"
 
 
 def load_vault(settings: Settings) -> Vault:
@@ -101,6 +110,7 @@ def create_app(
     app.state.settings = settings
     app.state.vault = vault
     app.state.database = database
+    app.state.document_storage = DocumentStorage.from_settings(settings)
     install_error_handlers(app)
     # Inside the edge (added first): its answers and replays get the request id and headers.
     app.add_middleware(
@@ -108,16 +118,28 @@ def create_app(
         resolve_scope=idempotency_scope,
         spool_dir=settings.data_dir / "imports",
     )
+    upload_limit = upload_body_limit(settings.max_document_bytes)
     app.add_middleware(
         EdgeMiddleware,
         max_body_bytes=MAX_BODY_BYTES,
         headers_by_prefix=EDGE_HEADERS,
-        body_limits={IMPORTS_PATH: MAX_IMPORT_BYTES},
+        # A create may carry documents inline (Advancly's customer_documents).
+        body_limits={IMPORTS_PATH: MAX_IMPORT_BYTES, CREATE_PATH: upload_limit + MAX_BODY_BYTES},
+        body_limit_patterns=[
+            (UPLOAD_PATHS, upload_limit),
+            # The hosted KYC page posts an ID document and a selfie, as multipart.
+            (KYC_PAGE_PATHS, 2 * settings.max_document_bytes + MAX_BODY_BYTES),
+        ],
     )
     app.include_router(bulk_router)  # before /v1/customers/{key}
+    app.include_router(onboarding_router)  # before /v1/customers/{customer_id}
     app.include_router(customers_router)
+    app.include_router(documents_router)
+    app.include_router(person_documents_router)
     app.include_router(events_router)
     install_dialects(app)
+    app.include_router(kyc_router)
+    app.include_router(kyc_page_router)
     _mount_docs(app)
     _document_security(app)
 

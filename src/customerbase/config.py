@@ -33,6 +33,31 @@ class Settings(BaseSettings):
     # Pool sizes: PostgreSQL only; SQLite has its own fixed layout (see kit.db).
     db_pool_size: int = 10
     db_max_overflow: int = 10
+    # KYC (see customerbase.kyc): the identity provider of each environment. The live
+    # environment never uses the sandbox unless an operator sets it here explicitly.
+    kyc_provider_test: str = "sandbox"
+    kyc_provider_live: str = "http"
+    kyc_http_url: str | None = None
+    kyc_http_token: SecretStr | None = None
+    kyc_http_timeout_seconds: float = 5.0
+    kyc_http_retries: int = 2
+    kyc_name_match_threshold: float = 85.0
+    kyc_link_ttl_seconds: int = 86_400
+    # The address customers reach this server at, for the links it mails (default: the
+    # address the API request came in on).
+    public_url: str | None = None
+    # Email: SMTP when a host is set; otherwise, in development, files in <data_dir>/outbox/.
+    smtp_host: str | None = None
+    smtp_port: int = 587
+    smtp_tls: str = "starttls"  # starttls | tls | none
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_timeout_seconds: float = 10.0
+    mail_from: str = "customerbase <no-reply@customerbase.local>"
+    # Documents: the largest file accepted (bytes), and where they are kept: empty for
+    # <data_dir>/documents, `file:///path`, or `s3://bucket/prefix?endpoint_url=...&region=...`.
+    max_document_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
+    document_store: str | None = None
 
     @property
     def is_production(self) -> bool:

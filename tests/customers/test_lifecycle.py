@@ -312,7 +312,6 @@ NOT_ALLOWED: list[tuple[str, Any]] = [
     ("bvn", "22345678901"),
     ("nin", "32345678901"),
     ("date_of_birth", "1985-01-01"),
-    ("company_name", "Renamed Ltd"),
     ("country", "GH"),
     ("status", "archived"),
     ("kyc_tier", 2),

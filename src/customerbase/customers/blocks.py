@@ -19,7 +19,15 @@ from customerbase.kit.time import utcnow
 from customerbase.models import Customer, IdentityBlock
 from customerbase.organizations.service import Tenant
 
-_LABELS = {"bvn": "BVN", "nin": "NIN", "email": "email", "phone_number": "phone number"}
+_LABELS = {
+    "bvn": "BVN",
+    "nin": "NIN",
+    "tin": "tax identification number",
+    "email": "email",
+    "phone_number": "phone number",
+}
+# The request field each kind of block names.
+_FIELDS = {"tin": "tax_identification_number"}
 
 
 class BlockedIdentity(Conflict):
@@ -27,9 +35,10 @@ class BlockedIdentity(Conflict):
 
     def __init__(self, kind: str) -> None:
         super().__init__(
-            f"This {_LABELS[kind]} belonged to a blacklisted customer that was erased; "
-            "it cannot be onboarded again until an operator lifts the block",
-            fields=[FieldError(kind, "is blocked")],
+            f"This {_LABELS[kind]} belonged to a blacklisted customer that was erased "
+            "(or is blocked with its blacklist); it cannot be onboarded again until the "
+            "block is lifted",
+            fields=[FieldError(_FIELDS.get(kind, kind), "is blocked")],
         )
 
 
@@ -45,8 +54,9 @@ def identity_pairs(
     nin_index: str | None = None,
     email: str | None = None,
     phone_number: str | None = None,
+    tin_index: str | None = None,
 ) -> list[tuple[str, str]]:
-    pairs = [("bvn", bvn_index), ("nin", nin_index)]
+    pairs = [("bvn", bvn_index), ("nin", nin_index), ("tin", tin_index)]
     if email:
         pairs.append(
             ("email", vault.blind_index(email, organization_id=organization_id, field="email"))
@@ -72,6 +82,7 @@ async def ensure_not_blocked(
     nin_index: str | None = None,
     email: str | None = None,
     phone_number: str | None = None,
+    tin_index: str | None = None,
 ) -> None:
     """Raise `BlockedIdentity` naming the first blocked field among those given."""
     pairs = identity_pairs(
@@ -81,6 +92,7 @@ async def ensure_not_blocked(
         nin_index=nin_index,
         email=email,
         phone_number=phone_number,
+        tin_index=tin_index,
     )
     if not pairs:
         return
@@ -120,7 +132,8 @@ async def raise_blocked(
 
 
 async def block_identities_of(session: AsyncSession, vault: Vault, customer: Customer) -> None:
-    """Put the identities of a blacklisted customer about to be erased on the block list."""
+    """Put the identities of a blacklisted customer on the block list (before its erasure, or
+    when it is blacklisted with `block_identifiers`)."""
     pairs = identity_pairs(
         vault,
         customer.organization_id,
@@ -128,6 +141,7 @@ async def block_identities_of(session: AsyncSession, vault: Vault, customer: Cus
         nin_index=customer.nin_index,
         email=customer.email,
         phone_number=customer.phone_number,
+        tin_index=customer.tin_index,
     )
     scope = (
         IdentityBlock.organization_id == customer.organization_id,
@@ -188,3 +202,15 @@ async def lift_blocks(
     if lifted == 0:
         raise BlockNotFound("No such block")
     return lifted
+
+
+async def lift_blocks_of(session: AsyncSession, customer: Customer) -> int:
+    """Lift the blocks a (not erased) customer's blacklist set. Returns how many."""
+    result = await session.execute(
+        delete(IdentityBlock).where(
+            IdentityBlock.organization_id == customer.organization_id,
+            IdentityBlock.environment == customer.environment,
+            IdentityBlock.customer_id == customer.id,
+        )
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]

@@ -16,6 +16,8 @@ from customerbase.customers.schemas import (
     CustomerUpdate,
 )
 from customerbase.customers.serializers import customer_to_dict, row_to_dict
+from customerbase.documents.endpoints import DocumentStorageDep
+from customerbase.documents.flows import create_customer_with_documents
 from customerbase.kit.crypto import Vault
 from customerbase.kit.db import Database
 from customerbase.kit.dependencies import VaultDep, WriteSessionDep
@@ -28,6 +30,8 @@ from customerbase.kit.envelope import (
 )
 from customerbase.kit.ids import parse_uuid
 from customerbase.kit.routing import JsonRoute
+from customerbase.kyc.flows import issue_and_mail
+from customerbase.onboarding.service import create_customer_with_people
 from customerbase.organizations.auth import TenantDep, authenticate_request, authenticated_read
 
 router = APIRouter(
@@ -52,17 +56,38 @@ WRITE = {**ONE, **error_responses(404, 409)}
     },
 )
 async def create_customer(body: CustomerCreate, request: Request) -> OrjsonResponse:
-    """Create an individual or business customer."""
+    """Create an individual or business customer (with its documents, Advancly's
+    `customer_documents`: the customer and every document are stored together or not at
+    all)."""
     database: Database = request.app.state.database
     vault: Vault = request.app.state.vault
     async with database.fast.connection() as connection:
         tenant = await authenticate_request(request, connection)
-        if not database.fast.is_sqlite:
+        if not database.fast.is_sqlite and not (body.people or body.customer_documents):
             customer = await service.create_customer_fast(connection, vault, tenant, body)
-    if database.fast.is_sqlite:
+    if body.customer_documents:
+        # Not the one-statement fast path: one transaction holds the customer, its people and
+        # its documents.
+        async with database.write_session() as session:
+            customer = await create_customer_with_documents(
+                session, vault, request.app.state.document_storage, tenant, body
+            )
+    elif body.people:
+        # People inline: the customer and each person in one transaction, all or nothing.
+        async with database.write_session() as session:
+            customer = await create_customer_with_people(session, vault, tenant, body)
+    elif database.fast.is_sqlite:
         # SQLite writes go through the write engine's one connection, which serialises them.
         async with database.write_session() as session:
             customer = await service.create_customer(session, vault, tenant, body)
+    if body.send_kyc_mail:
+        # The link is issued once the customer has committed, and mailed once the link has.
+        issued = await issue_and_mail(request, tenant, str(customer.id), send_kyc_mail=True)
+        sent = issued["mail_status"] in ("sent", "written")
+        message = "Customer created successfully; " + (
+            "the KYC link was emailed" if sent else "the KYC link could not be emailed"
+        )
+        return ok(issued["customer"], message, status_code=201)
     return ok(customer_to_dict(customer, vault), "Customer created successfully", status_code=201)
 
 
@@ -164,8 +189,13 @@ async def blacklist_customer(
 
 @router.delete("/{customer_id}", responses=WRITE)
 async def erase_customer(
-    customer_id: str, tenant: TenantDep, session: WriteSessionDep, vault: VaultDep
+    customer_id: str,
+    tenant: TenantDep,
+    session: WriteSessionDep,
+    vault: VaultDep,
+    storage: DocumentStorageDep,
 ) -> OrjsonResponse:
-    """Erase a customer's personal data irreversibly; the record stays with status `deleted`."""
-    customer = await service.erase_customer(session, vault, tenant, customer_id)
+    """Erase a customer's personal data and documents irreversibly; the record stays with
+    status `deleted`."""
+    customer = await service.erase_customer(session, vault, tenant, customer_id, storage=storage)
     return ok(customer_to_dict(customer, vault), "Customer erased successfully")

@@ -47,6 +47,7 @@ from customerbase.kit.errors import CustomerbaseError, NotFound, ValidationFaile
 from customerbase.kit.handlers import field_errors
 from customerbase.kit.time import isoformat, utcnow
 from customerbase.models import AuditEntry, Customer, CustomerImport, Event, IdentityBlock
+from customerbase.models.base import JSONType
 from customerbase.organizations.service import Tenant
 
 log = logging.getLogger(__name__)
@@ -96,7 +97,13 @@ def format_of(name: str) -> ImportFormat:
 
 # --- Reading the file ----------------------------------------------------------------------
 
-_TOP_FIELDS = frozenset(CustomerCreate.model_fields) - {"address", "metadata"}
+# Documents are not imported (a file of customers carries no files): an unknown column.
+_TOP_FIELDS = frozenset(CustomerCreate.model_fields) - {
+    "address",
+    "metadata",
+    "customer_documents",
+    "send_kyc_mail",
+}
 _ADDRESS_FIELDS = frozenset(Address.model_fields)
 
 
@@ -245,6 +252,11 @@ def check_row(vault: Vault, tenant: Tenant, line: int, payload: dict[str, Any]) 
         data = CustomerCreate.model_validate(payload)
     except ValidationError as exc:
         return [BadRow(line, e.field, e.message) for e in field_errors(exc.errors())]
+    if data.customer_documents is not None:
+        message = "is not imported: upload documents through /v1/customers/{id}/documents"
+        return [BadRow(line, "customer_documents", message)]
+    if data.people:
+        return [BadRow(line, "people", "are not imported: add them with POST .../people")]
     try:
         customer = build_customer(vault, tenant, data)
     except ValidationFailed as exc:
@@ -252,7 +264,11 @@ def check_row(vault: Vault, tenant: Tenant, line: int, payload: dict[str, Any]) 
     state = customer.__dict__
     values = tuple(state.get(key) for key in _KEYS)
     organization_id = tenant.organization_id
-    block_keys = [("bvn", customer.bvn_index), ("nin", customer.nin_index)]
+    block_keys = [
+        ("bvn", customer.bvn_index),
+        ("nin", customer.nin_index),
+        ("tin", customer.tin_index),
+    ]
     block_keys.append(
         ("email", vault.blind_index(data.email, organization_id=organization_id, field="email"))
     )
@@ -515,7 +531,9 @@ def _sqlite_processors(session: AsyncSession) -> list[Callable[[Any], Any] | Non
     ]
 
 
-_JSON_COLUMNS = frozenset(i for i, name in enumerate(COLUMNS) if name in ("address", "metadata"))
+_JSON_COLUMNS = frozenset(
+    i for i, (_, column) in enumerate(_MAPPER_COLUMNS) if column.type is JSONType
+)
 
 
 async def write_rows(session: AsyncSession, tenant: Tenant, rows: Sequence[CheckedRow]) -> None:

@@ -41,9 +41,10 @@ _VALUES = ", ".join(f"${n}::{kind}" for n, (_, _, kind) in enumerate(_COLUMNS, s
 _FIRST_FREE = len(_COLUMNS) + 1
 
 _CONFLICT = (
-    "SELECT id, email, reference, bvn_index, nin_index FROM customers"
+    "SELECT id, email, reference, bvn_index, nin_index, tin_index FROM customers"
     " WHERE organization_id = $1 AND environment = $2"
-    " AND (email = $3 OR reference = $4 OR bvn_index = $5 OR nin_index = $6) LIMIT 4"
+    " AND (email = $3 OR reference = $4 OR bvn_index = $5 OR nin_index = $6"
+    " OR tin_index = $7) LIMIT 5"
 )
 
 
@@ -95,7 +96,7 @@ def _recorded_insert_sql(block_pairs: int) -> str:
     )
 
 
-_INSERTS = {n: _recorded_insert_sql(n) for n in range(5)}
+_INSERTS = {n: _recorded_insert_sql(n) for n in range(6)}
 
 
 async def insert_customer(
@@ -129,16 +130,19 @@ async def find_conflict(
         customer.reference,
         customer.bvn_index,
         customer.nin_index,
+        customer.tin_index,
     )
     for field, value in (
         ("email", customer.email),
         ("reference", customer.reference),
         ("bvn_index", customer.bvn_index),
         ("nin_index", customer.nin_index),
+        ("tin_index", customer.tin_index),
     ):
         for row in rows:
             if value is not None and row[field] == value:
-                return field.removesuffix("_index"), row["id"]
+                name = field.removesuffix("_index")
+                return ("tax_identification_number" if name == "tin" else name), row["id"]
     return None
 
 

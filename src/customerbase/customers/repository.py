@@ -68,6 +68,7 @@ class CustomerRepository:
         reference: str | None,
         bvn_index: str | None,
         nin_index: str | None,
+        tin_index: str | None = None,
         exclude_id: uuid.UUID | None = None,
     ) -> tuple[str, uuid.UUID] | None:
         """The first unique field already taken in this tenant, and who holds it."""
@@ -76,6 +77,7 @@ class CustomerRepository:
             ("reference", Customer.reference, reference),
             ("bvn", Customer.bvn_index, bvn_index),
             ("nin", Customer.nin_index, nin_index),
+            ("tax_identification_number", Customer.tin_index, tin_index),
         ]
         conditions = [column == value for _, column, value in checks if value is not None]
         if not conditions:
@@ -87,13 +89,14 @@ class CustomerRepository:
                 Customer.reference,
                 Customer.bvn_index,
                 Customer.nin_index,
+                Customer.tin_index,
             )
             .where(
                 Customer.organization_id == self.scope.organization_id,
                 Customer.environment == self.scope.environment,
                 or_(*conditions),
             )
-            .limit(4)
+            .limit(5)
         )
         if exclude_id is not None:
             statement = statement.where(Customer.id != exclude_id)
@@ -107,6 +110,7 @@ class CustomerRepository:
                     "reference": row.reference,
                     "bvn": row.bvn_index,
                     "nin": row.nin_index,
+                    "tax_identification_number": row.tin_index,
                 }
                 if held[name] == value:
                     return name, row.id

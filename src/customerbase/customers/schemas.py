@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import enum
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
+    AliasChoices,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -16,12 +18,16 @@ from pydantic import (
     StrictBool,
     StringConstraints,
     ValidationError,
+    ValidationInfo,
     WithJsonSchema,
     field_validator,
     model_validator,
 )
+from pydantic.json_schema import SkipJsonSchema
 from pydantic_core import InitErrorDetails
 
+from customerbase.documents.schemas import DocumentUpload
+from customerbase.kit import banking
 from customerbase.kit import validators as v
 
 
@@ -182,6 +188,10 @@ Metadata = Annotated[dict[str, MetadataValue], _metadata_schema(nullable=False)]
 MetadataChange = Annotated[dict[str, MetadataValue | None], _metadata_schema(nullable=True)]
 DayOrMoment = Annotated[datetime | date, BeforeValidator(_date_only)]
 
+CORRECTIONS_HINT = (
+    "cannot be changed by an update; send it to POST /v1/customers/{id}/corrections with a reason"
+)
+
 # The names each type of customer must have.
 REQUIRED_NAMES = {"individual": ("first_name", "last_name"), "business": ("company_name",)}
 
@@ -216,7 +226,261 @@ class Address(_Strict):
     country: Country | None = None
 
 
-class CustomerCreate(_Strict):
+# --- The onboarding profile (issue 8) ------------------------------------------------------
+
+Text100 = Annotated[
+    str, AfterValidator(v.not_blank), StringConstraints(max_length=100), _text_schema(100)
+]
+Text200 = Annotated[
+    str, AfterValidator(v.not_blank), StringConstraints(max_length=200), _text_schema(200)
+]
+Url = Annotated[
+    str,
+    AfterValidator(v.http_url),
+    StringConstraints(max_length=2048),
+    WithJsonSchema({"type": "string", "format": "uri", "maxLength": 2048}),
+]
+TaxId = Annotated[
+    str,
+    AfterValidator(banking.tax_identification_number),
+    WithJsonSchema({"type": "string", "minLength": 5, "maxLength": 24}),
+]
+PastDay = Annotated[date, AfterValidator(v.past_date)]
+
+
+class OnboardingType(enum.StrEnum):
+    investor = "investor"
+    borrower = "borrower"
+
+
+# Advancly's numeric `customer_onboarding_type` (its page: "Investor/Borrower").
+ADVANCLY_ONBOARDING_TYPES = {1: "investor", 2: "borrower"}
+
+
+def _onboarding_type(value: Any) -> Any:
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value.strip())
+    if isinstance(value, int) and not isinstance(value, bool):
+        return ADVANCLY_ONBOARDING_TYPES.get(value, value)
+    return _lower(value)
+
+
+OnboardingTypeIn = Annotated[
+    OnboardingType,
+    BeforeValidator(_onboarding_type),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "string", "enum": ["investor", "borrower"]},
+                {"type": "integer", "enum": [1, 2]},
+            ],
+            "description": "investor or borrower (Advancly's 1 and 2)",
+        }
+    ),
+]
+
+
+class PersonType(enum.StrEnum):
+    director = "director"
+    shareholder = "shareholder"
+    beneficial_owner = "beneficial_owner"
+    authorized_user = "authorized_user"
+
+
+# Advancly's numeric `person_type` in `corporate_customer_people`.
+ADVANCLY_PERSON_TYPES = {
+    1: "director",
+    2: "shareholder",
+    3: "beneficial_owner",
+    4: "authorized_user",
+}
+
+
+def _person_types(value: Any) -> Any:
+    """One type or several; Advancly's numbers and "authorised_user" are accepted too."""
+    items = value if isinstance(value, list) else [value]
+    result = []
+    for item in items:
+        if isinstance(item, int) and not isinstance(item, bool):
+            item = ADVANCLY_PERSON_TYPES.get(item, item)
+        elif isinstance(item, str):
+            item = item.strip().lower().replace("-", "_").replace(" ", "_")
+            item = "authorized_user" if item == "authorised_user" else item
+            if item.isdigit():
+                item = ADVANCLY_PERSON_TYPES.get(int(item), item)
+        result.append(item)
+    return result
+
+
+def _unique_types(value: list[PersonType]) -> list[PersonType]:
+    if len(set(value)) != len(value):
+        raise ValueError("must not repeat a type")
+    return value
+
+
+PersonTypes = Annotated[
+    list[PersonType],
+    BeforeValidator(_person_types),
+    AfterValidator(_unique_types),
+    Field(min_length=1, max_length=4),
+]
+Percentage = Annotated[Decimal, Field(ge=0, le=100, decimal_places=2)]
+
+
+class NextOfKin(_Strict):
+    first_name: Name
+    last_name: Name
+    email: Email | None = None
+    phone_number: Phone | None = None
+    dial_code: DialCode | None = None
+    gender: GenderIn | None = None
+    relationship: Annotated[str, StringConstraints(max_length=50)] | None = None
+    address: Address | None = None
+
+
+class BankAccount(_Strict):
+    """Validated as a bank would: a NUBAN's check digit against its `bank_code`, an ABA routing
+    number's checksum, a SWIFT/BIC code's shape and country."""
+
+    bank_code: Annotated[str, AfterValidator(banking.bank_code)] | None = None
+    bank_name: Text100 | None = None
+    account_name: Text200 | None = None
+    routing_number: Annotated[str, AfterValidator(banking.routing_number)] | None = None
+    swift_code: Annotated[str, AfterValidator(banking.swift_code)] | None = None
+    account_number: Annotated[str, StringConstraints(max_length=40)]
+
+    @field_validator("account_number")
+    @classmethod
+    def _account_number(cls, value: str, info: ValidationInfo) -> str:
+        if info.data.get("bank_code"):
+            return banking.nuban(value, info.data["bank_code"])
+        if "bank_code" not in info.data:  # the bank code itself was invalid: say that only
+            return value
+        return banking.account_number(value)
+
+
+IdentityType = Literal[
+    "bvn", "nin", "passport", "national_id", "drivers_license", "voters_card", "other"
+]
+
+
+def _advancly_person(data: Any) -> Any:
+    """Advancly's `corporate_customer_people` item as a person: a flat address, `country_code`,
+    `individual_tax_identification-number`, empty strings for absent values."""
+    if not isinstance(data, dict):
+        return data
+    advancly = (
+        isinstance(data.get("address"), str)
+        or "country_code" in data
+        or "individual_tax_identification-number" in data
+    )
+    if not advancly:
+        return data
+    item = {key: value for key, value in data.items() if value != ""}
+    address: dict[str, Any] = {}
+    if isinstance(item.get("address"), str):
+        address["street"] = item.pop("address")
+    for source, target in (
+        ("city", "city"),
+        ("state", "state"),
+        ("postal_code", "postal_code"),
+        ("country_code", "country"),
+    ):
+        if source in item:
+            address[target] = item.pop(source)
+    if address:
+        item["address"] = address
+    if "individual_tax_identification-number" in item:
+        item["tax_identification_number"] = item.pop("individual_tax_identification-number")
+    return item
+
+
+class PersonCreate(_Strict):
+    """A director, shareholder, beneficial owner or authorised user of a business."""
+
+    first_name: Name
+    middle_name: Name | None = None
+    last_name: Name
+    email: Email | None = None
+    phone_number: Phone | None = None
+    gender: GenderIn | None = None
+    date_of_birth: DateOfBirth | None = None
+    nationality: Country | None = None
+    address: Address | None = None
+    identity_type: IdentityType | None = None
+    identity_number: Annotated[str, StringConstraints(max_length=30)] | None = None
+    tax_identification_number: TaxId | None = None
+    educational_qualification: Text100 | None = None
+    person_type: PersonTypes
+    ownership_percentage: Percentage | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_advancly(cls, data: Any) -> Any:
+        return _advancly_person(data)
+
+    @field_validator("identity_number")
+    @classmethod
+    def _identity_number(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is None:
+            return None
+        if info.data.get("identity_type") in ("bvn", "nin"):
+            return v.eleven_digits(value)
+        return v.document_number(value)
+
+
+class PersonUpdate(_Strict):
+    """A partial update of a person: only the fields sent change; `null` clears."""
+
+    first_name: Name | None = None
+    middle_name: Name | None = None
+    last_name: Name | None = None
+    email: Email | None = None
+    phone_number: Phone | None = None
+    gender: GenderIn | None = None
+    date_of_birth: DateOfBirth | None = None
+    nationality: Country | None = None
+    address: Address | None = None
+    identity_type: IdentityType | None = None
+    identity_number: Annotated[str, StringConstraints(max_length=30)] | None = None
+    tax_identification_number: TaxId | None = None
+    educational_qualification: Text100 | None = None
+    person_type: PersonTypes | None = None
+    ownership_percentage: Percentage | None = None
+
+    @field_validator("identity_number")
+    @classmethod
+    def _identity_number(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is None:
+            return None
+        if info.data.get("identity_type") in ("bvn", "nin"):
+            return v.eleven_digits(value)
+        return v.document_number(value)
+
+
+class _Profile(_Strict):
+    """The onboarding fields an individual or a business may carry, on create and update."""
+
+    place_of_birth: Text100 | None = None
+    educational_qualification: Text100 | None = None
+    customer_category: Text100 | None = None
+    onboarding_type: OnboardingTypeIn | None = Field(
+        None, validation_alias=AliasChoices("onboarding_type", "customer_onboarding_type")
+    )
+    partner_date_registered: PastDay | None = None
+    photo_url: Url | None = None
+    next_of_kin: NextOfKin | None = None
+    bank_account: BankAccount | None = None
+    business_registration_number: (
+        Annotated[str, AfterValidator(v.not_blank), StringConstraints(max_length=50)] | None
+    ) = None
+    business_registration_date: PastDay | None = None
+    industry: Text100 | None = None
+    website: Url | None = None
+    operating_address: Address | None = None
+
+
+class CustomerCreate(_Profile):
     """A new individual or business customer."""
 
     customer_type: CustomerTypeIn = CustomerType.individual
@@ -236,6 +500,18 @@ class CustomerCreate(_Strict):
     reference: Reference | None = None
     source: SourceIn = Source.banking
     metadata: Metadata | None = None
+    send_kyc_mail: bool = Field(
+        False, description="Email the customer a link to the hosted KYC page (Yativo's flag)"
+    )
+    # Advancly's documents sent with the onboarding; stored with the customer, atomically.
+    customer_documents: list[DocumentUpload] | None = Field(default=None, max_length=10)
+    tax_identification_number: TaxId | None = None
+    people: list[PersonCreate] | None = Field(
+        None,
+        max_length=50,
+        validation_alias=AliasChoices("people", "corporate_customer_people"),
+        description="The people of a business (Advancly's corporate_customer_people too)",
+    )
 
     @field_validator("metadata")
     @classmethod
@@ -268,9 +544,10 @@ class CustomerCreate(_Strict):
             raise ValidationError.from_exception_data(exc.title, errors) from None
 
 
-class CustomerUpdate(_Strict):
+class CustomerUpdate(_Profile):
     """A partial update: only the fields sent change. `null` clears an optional field; in
-    `metadata`, a key set to `null` is removed and the other keys are merged."""
+    `metadata`, a key set to `null` is removed and the other keys are merged. The date of birth
+    and identity numbers (and the names once verified) change only through corrections."""
 
     first_name: Name | None = None
     middle_name: Name | None = None
@@ -281,6 +558,18 @@ class CustomerUpdate(_Strict):
     address: Address | None = None
     metadata: MetadataChange | None = None
     reference: Reference | None = None
+    company_name: CompanyName | None = None
+    tax_identification_number: TaxId | None = None
+    # Accepted only to be refused with a pointer to corrections (not in the OpenAPI schema).
+    date_of_birth: SkipJsonSchema[Any] = None
+    bvn: SkipJsonSchema[Any] = None
+    nin: SkipJsonSchema[Any] = None
+
+    @field_validator("date_of_birth", "bvn", "nin", mode="before")
+    @classmethod
+    def _correction_only(cls, value: Any) -> Any:
+        """Refused beside any other fault of the body, so that every field is named at once."""
+        raise ValueError(CORRECTIONS_HINT)
 
     @field_validator("metadata")
     @classmethod
@@ -292,6 +581,11 @@ class CustomerUpdate(_Strict):
 class BlacklistRequest(_Strict):
     blacklist: StrictBool = Field(description="true to blacklist the customer, false to lift it")
     reason: Annotated[str, StringConstraints(max_length=500)] | None = None
+    block_identifiers: StrictBool = Field(
+        False,
+        description="Also block the customer's email, phone and identity numbers from being "
+        "onboarded again, until the blacklist is lifted",
+    )
 
 
 class CustomerListParams(_Strict):
@@ -365,8 +659,34 @@ class CustomerOut(BaseModel):
     blacklist_reason: str | None
     kyc_tier: int = Field(ge=0, le=3)
     kyc_status: Literal["not_started", "pending", "approved", "rejected"]
+    kyc_link: str | None = Field(
+        description="The hosted KYC page (signed, expiring, single-use), once a link is issued"
+    )
+    tos_link: str | None = Field(description="The terms of service page of the KYC link")
+    tos_status: Literal["pending", "accepted"]
+    rejection_reasons: list[str] = Field(description="Why the last KYC review rejected")
     source: Source
     metadata: dict[str, MetadataValue]
     created_at: datetime
     updated_at: datetime
     archived_at: datetime | None
+    place_of_birth: str | None
+    educational_qualification: str | None
+    customer_category: str | None
+    onboarding_type: OnboardingType | None
+    partner_date_registered: date | None
+    photo_url: str | None
+    tax_identification_number: str | None = Field(description="Masked: *******0001")
+    next_of_kin: dict[str, Any] | None
+    bank_account: dict[str, Any] | None = Field(description="account_number masked: ******7890")
+    business_registration_number: str | None
+    business_registration_date: date | None
+    industry: str | None
+    website: str | None
+    operating_address: AddressOut | None
+    consents: dict[str, dict[str, Any]] = Field(
+        description="The current state of each consent type: version, granted, recorded_at"
+    )
+    identifiers_blocked: bool = Field(
+        description="Blacklisted with block_identifiers: its identities are blocked"
+    )

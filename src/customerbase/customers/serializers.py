@@ -53,11 +53,33 @@ RESPONSE_COLUMNS = (
     "blacklist_reason",
     "kyc_tier",
     "kyc_status",
+    "kyc_link",
+    "tos_link",
+    "tos_status",
+    "rejection_reasons",
     "source",
     "metadata",
     "created_at",
     "updated_at",
     "archived_at",
+    # The onboarding profile (issue 8).
+    "place_of_birth",
+    "educational_qualification",
+    "customer_category",
+    "onboarding_type",
+    "partner_date_registered",
+    "photo_url",
+    "tin_last4",
+    "next_of_kin",
+    "bank_account",
+    "bank_account_number_last4",
+    "business_registration_number",
+    "business_registration_date",
+    "industry",
+    "website",
+    "operating_address",
+    "consents",
+    "identifiers_blocked",
 )
 
 
@@ -110,9 +132,38 @@ def row_to_dict(row: Row, vault: Vault, organization_id: uuid.UUID) -> dict[str,
         "blacklist_reason": row["blacklist_reason"],
         "kyc_tier": row["kyc_tier"],
         "kyc_status": row["kyc_status"],
+        "kyc_link": row["kyc_link"],
+        "tos_link": row["tos_link"],
+        "tos_status": row["tos_status"],
+        "rejection_reasons": decode_json(row["rejection_reasons"]) or [],
         "source": row["source"],
         "metadata": decode_json(row["metadata"]),
         "created_at": _ts(row["created_at"]),
         "updated_at": _ts(row["updated_at"]),
         "archived_at": _ts(row["archived_at"]),
+        "place_of_birth": row["place_of_birth"],
+        "educational_qualification": row["educational_qualification"],
+        "customer_category": row["customer_category"],
+        "onboarding_type": row["onboarding_type"],
+        "partner_date_registered": row["partner_date_registered"],
+        "photo_url": row["photo_url"],
+        "tax_identification_number": _masked(row["tin_last4"]),
+        "next_of_kin": decode_json(row["next_of_kin"]),
+        "bank_account": _bank_account(row),
+        "business_registration_number": row["business_registration_number"],
+        "business_registration_date": row["business_registration_date"],
+        "industry": row["industry"],
+        "website": row["website"],
+        "operating_address": decode_json(row["operating_address"]),
+        "consents": decode_json(row["consents"]) or {},
+        "identifiers_blocked": bool(row["identifiers_blocked"]),
     }
+
+
+def _bank_account(row: Row) -> dict[str, Any] | None:
+    """The bank account with its number masked to the last four digits."""
+    account = decode_json(row["bank_account"])
+    if account is None:
+        return None
+    last4 = row["bank_account_number_last4"]
+    return {**account, "account_number": f"******{last4}" if last4 else None}

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
+from sqlalchemy import delete, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -22,6 +23,7 @@ from customerbase.customers import blocks, inserts
 from customerbase.customers.queries import CustomerQueries
 from customerbase.customers.repository import CustomerFilter, CustomerRepository, Scope
 from customerbase.customers.schemas import (
+    CORRECTIONS_HINT,
     REQUIRED_NAMES,
     BlacklistRequest,
     CustomerCreate,
@@ -30,8 +32,11 @@ from customerbase.customers.schemas import (
 )
 from customerbase.customers.search import refresh_search
 from customerbase.customers.serializers import customer_to_dict
+from customerbase.documents.service import erase_customer_documents
+from customerbase.documents.storage import DocumentStorage
 from customerbase.events import changes_between, event_rows, record
 from customerbase.events.service import redact_customer_events
+from customerbase.kit import banking
 from customerbase.kit import validators as v
 from customerbase.kit.crypto import Vault
 from customerbase.kit.db import request_checkpoint
@@ -39,7 +44,7 @@ from customerbase.kit.errors import Conflict, FieldError, NotFound, ValidationFa
 from customerbase.kit.fastdb import Connection, FastDB, Row, decode_uuid
 from customerbase.kit.ids import parse_uuid, uuid7
 from customerbase.kit.time import utcnow
-from customerbase.models import Customer
+from customerbase.models import Customer, CustomerConsent, CustomerPerson
 from customerbase.models.customer import ERASED_SEARCH_COLUMNS
 from customerbase.organizations.service import Tenant
 
@@ -56,7 +61,9 @@ class DuplicateCustomer(Conflict):
     error_type = "duplicate_customer"
 
     def __init__(self, field: str, existing_id: uuid.UUID) -> None:
-        label = {"bvn": "BVN", "nin": "NIN"}.get(field, field)
+        label = {"bvn": "BVN", "nin": "NIN", "tax_identification_number": "tax id"}.get(
+            field, field
+        )
         super().__init__(
             f"A customer with this {label} already exists",
             fields=[FieldError(field, "is already used by another customer")],
@@ -291,6 +298,7 @@ async def _unique_write(
     reference: str | None,
     bvn_index: str | None = None,
     nin_index: str | None = None,
+    tin_index: str | None = None,
 ) -> AsyncIterator[None]:
     """Apply the changes made in the block inside a savepoint and flush them there: a unique
     index that fires rolls back only the savepoint and becomes a 409 naming the holder.
@@ -307,6 +315,7 @@ async def _unique_write(
             reference=reference,
             bvn_index=bvn_index,
             nin_index=nin_index,
+            tin_index=tin_index,
             exclude_id=customer_id,
         )
         if conflict is None:
@@ -335,6 +344,9 @@ def build_customer(vault: Vault, tenant: Tenant, data: CustomerCreate) -> Custom
         )
     except v.PhoneError as exc:
         errors.append(FieldError("phone_number", str(exc)))
+    errors += profile_errors(data, data.country)
+    if data.people and customer_type != "business":
+        errors.append(FieldError("people", "only a business customer has people"))
     if errors:
         raise ValidationFailed.for_fields(errors)
 
@@ -361,6 +373,9 @@ def build_customer(vault: Vault, tenant: Tenant, data: CustomerCreate) -> Custom
         blacklisted=False,
         kyc_tier=0,
         kyc_status="not_started",
+        tos_status="pending",
+        rejection_reasons=[],
+        identifiers_blocked=False,
     )
     if data.bvn:
         customer.bvn_encrypted, customer.bvn_index, customer.bvn_last4 = _identity(
@@ -374,10 +389,127 @@ def build_customer(vault: Vault, tenant: Tenant, data: CustomerCreate) -> Custom
         customer.date_of_birth_encrypted = vault.encrypt(
             data.date_of_birth.isoformat(), organization_id=organization_id, field="date_of_birth"
         )
+    apply_profile(vault, customer, data, data.model_fields_set)
+    if data.tax_identification_number:
+        customer.tin_encrypted, customer.tin_index, customer.tin_last4 = _identity(
+            vault, organization_id, "tax_identification_number", data.tax_identification_number
+        )
     now = utcnow()
     customer.created_at = customer.updated_at = now
     refresh_search(customer)
     return customer
+
+
+# --- The onboarding profile (issue 8) ------------------------------------------------------
+
+
+async def erase_onboarding_data(session: AsyncSession, customer: Customer) -> None:
+    """Erasure reaches the people of a business (removed) and the consent ledger (the IP
+    address and user agent cleared; what was consented to, and when, stays as evidence)."""
+    scope = (
+        CustomerPerson.organization_id == customer.organization_id,
+        CustomerPerson.customer_id == customer.id,
+    )
+    await session.execute(delete(CustomerPerson).where(*scope))
+    await session.execute(
+        update(CustomerConsent)
+        .where(
+            CustomerConsent.organization_id == customer.organization_id,
+            CustomerConsent.customer_id == customer.id,
+        )
+        .values(ip_address=None, user_agent=None)
+    )
+
+
+# Simple profile fields: (attribute, how a validated value is stored).
+_PROFILE_FIELDS = (
+    "place_of_birth",
+    "educational_qualification",
+    "customer_category",
+    "business_registration_number",
+    "industry",
+    "website",
+    "photo_url",
+)
+_PROFILE_DATES = ("partner_date_registered", "business_registration_date")
+PROFILE_FIELDS = (
+    *_PROFILE_FIELDS,
+    *_PROFILE_DATES,
+    "onboarding_type",
+    "next_of_kin",
+    "bank_account",
+    "operating_address",
+)
+
+
+def profile_errors(data: CustomerCreate | CustomerUpdate, country: str | None) -> list[FieldError]:
+    """The checks that need more than one field: the next of kin's phone number placed in its
+    country, a Nigerian tax id's form."""
+    errors: list[FieldError] = []
+    kin = data.next_of_kin
+    if kin is not None and kin.phone_number is not None:
+        try:
+            v.parse_phone(
+                kin.phone_number,
+                dial_code=kin.dial_code,
+                country=(kin.address.country if kin.address else None) or country,
+            )
+        except v.PhoneError as exc:
+            errors.append(FieldError("next_of_kin.phone_number", str(exc)))
+    tin = data.tax_identification_number
+    if tin is not None and country == "NG":
+        try:
+            banking.tax_identification_number(tin, "NG")
+        except ValueError as exc:
+            errors.append(FieldError("tax_identification_number", str(exc)))
+    return errors
+
+
+def apply_profile(
+    vault: Vault, customer: Customer, data: CustomerCreate | CustomerUpdate, sent: set[str]
+) -> None:
+    """Set the profile fields sent (validated by `profile_errors` first); `null` clears."""
+    for name in _PROFILE_FIELDS:
+        if name in sent:
+            setattr(customer, name, getattr(data, name))
+    for name in _PROFILE_DATES:
+        if name in sent:
+            value = getattr(data, name)
+            setattr(customer, name, value.isoformat() if value else None)
+    if "onboarding_type" in sent:
+        customer.onboarding_type = data.onboarding_type.value if data.onboarding_type else None
+    if "operating_address" in sent:
+        address = data.operating_address
+        customer.operating_address = address.model_dump(exclude_none=True) if address else None
+    if "next_of_kin" in sent:
+        kin = data.next_of_kin
+        if kin is None:
+            customer.next_of_kin = None
+        else:
+            stored = kin.model_dump(mode="json", exclude_none=True)
+            if kin.phone_number is not None:
+                stored["phone_number"], stored["dial_code"] = v.parse_phone(
+                    kin.phone_number,
+                    dial_code=kin.dial_code,
+                    country=(kin.address.country if kin.address else None) or customer.country,
+                )
+            customer.next_of_kin = stored
+    if "bank_account" in sent:
+        account = data.bank_account
+        if account is None:
+            customer.bank_account = None
+            customer.bank_account_number_encrypted = None
+            customer.bank_account_number_last4 = None
+        else:
+            customer.bank_account = account.model_dump(
+                exclude={"account_number"}, exclude_none=True
+            )
+            customer.bank_account_number_encrypted = vault.encrypt(
+                account.account_number,
+                organization_id=customer.organization_id,
+                field="bank_account_number",
+            )
+            customer.bank_account_number_last4 = account.account_number[-4:]
 
 
 async def create_customer(
@@ -392,6 +524,7 @@ async def create_customer(
         nin_index=customer.nin_index,
         email=customer.email,
         phone_number=customer.phone_number,
+        tin_index=customer.tin_index,
     )
     repository = CustomerRepository(session, _scope(tenant))
     conflict = await repository.find_conflict(
@@ -399,6 +532,7 @@ async def create_customer(
         reference=customer.reference,
         bvn_index=customer.bvn_index,
         nin_index=customer.nin_index,
+        tin_index=customer.tin_index,
     )
     if conflict is not None:
         raise DuplicateCustomer(*conflict)
@@ -410,6 +544,7 @@ async def create_customer(
         reference=customer.reference,
         bvn_index=customer.bvn_index,
         nin_index=customer.nin_index,
+        tin_index=customer.tin_index,
     ):
         repository.add(customer)
     record(
@@ -436,6 +571,7 @@ async def create_customer_fast(
         nin_index=customer.nin_index,
         email=customer.email,
         phone_number=customer.phone_number,
+        tin_index=customer.tin_index,
     )
     recorded = event_rows(
         tenant, "customer.created", customer_to_dict(customer, vault), customer_id=customer.id
@@ -483,6 +619,41 @@ def _merged_address(current: dict[str, Any] | None, data: CustomerUpdate) -> dic
     return merged or None
 
 
+# Fields that underpin KYC: once a customer exists, they change only through corrections.
+CORRECTION_ONLY = ("date_of_birth", "bvn", "nin")
+# Names join them once an identity check has verified them.
+VERIFIED_NAMES = ("first_name", "middle_name", "last_name")
+
+
+def names_verified(customer: Customer) -> bool:
+    """Whether an identity check verified the names: the KYC flow's `identity_verified_at`
+    where it exists, otherwise an approved KYC status."""
+    verified_at = getattr(customer, "identity_verified_at", None)
+    return verified_at is not None or customer.kyc_status == "approved"
+
+
+def _correction_error(field: str) -> FieldError:
+    return FieldError(field, CORRECTIONS_HINT)
+
+
+def gated_field_errors(customer: Customer, data: CustomerUpdate) -> list[FieldError]:
+    """A 422 for each gated field the update sends, pointing to corrections. A tax id may be
+    added to a customer that has none (a move to business); once set, it is gated too."""
+    sent = data.model_fields_set
+    errors = [_correction_error(name) for name in CORRECTION_ONLY if name in sent]
+    if "tax_identification_number" in sent and (
+        customer.tin_last4 is not None or data.tax_identification_number is None
+    ):
+        errors.append(_correction_error("tax_identification_number"))
+    if names_verified(customer):
+        errors += [
+            _correction_error(name)
+            for name in VERIFIED_NAMES
+            if name in sent and getattr(data, name) != getattr(customer, name)
+        ]
+    return errors
+
+
 async def update_customer(
     session: AsyncSession, vault: Vault, tenant: Tenant, key: str, data: CustomerUpdate
 ) -> Customer:
@@ -496,6 +667,8 @@ async def update_customer(
     for required in ("email", "phone_number", "customer_type"):
         if required in sent and getattr(data, required) is None:
             errors.append(FieldError(required, "cannot be removed"))
+    errors += gated_field_errors(customer, data)
+    errors += profile_errors(data, customer.country)
 
     names = {
         name: (getattr(data, name) if name in sent else getattr(customer, name))
@@ -540,30 +713,48 @@ async def update_customer(
 
     new_email = data.email if "email" in sent else None
     new_reference = data.reference if "reference" in sent else None
+    new_tin = None
+    if data.tax_identification_number is not None:  # only a customer without one (gated)
+        new_tin = _identity(
+            vault,
+            customer.organization_id,
+            "tax_identification_number",
+            data.tax_identification_number,
+        )
     await blocks.ensure_not_blocked(
         session,
         vault,
         tenant,
         email=new_email if new_email != customer.email else None,
         phone_number=phone if phone != customer.phone_number else None,
+        tin_index=new_tin[1] if new_tin else None,
     )
-    if new_email is not None or new_reference is not None:
+    if new_email is not None or new_reference is not None or new_tin is not None:
         conflict = await repository.find_conflict(
             email=new_email,
             reference=new_reference,
             bvn_index=None,
             nin_index=None,
+            tin_index=new_tin[1] if new_tin else None,
             exclude_id=customer.id,
         )
         if conflict is not None:
             raise DuplicateCustomer(*conflict)
 
     async with _unique_write(
-        session, repository, customer.id, email=new_email, reference=new_reference
+        session,
+        repository,
+        customer.id,
+        email=new_email,
+        reference=new_reference,
+        tin_index=new_tin[1] if new_tin else None,
     ):
-        for name in ("first_name", "middle_name", "last_name", "reference"):
+        for name in ("first_name", "middle_name", "last_name", "company_name", "reference"):
             if name in sent:
                 setattr(customer, name, getattr(data, name))
+        if new_tin is not None:
+            customer.tin_encrypted, customer.tin_index, customer.tin_last4 = new_tin
+        apply_profile(vault, customer, data, sent)
         if new_email is not None:
             customer.email = new_email
         if phone is not None:
@@ -626,11 +817,19 @@ async def set_blacklist(
             customer.blacklisted_at = now
         customer.blacklisted = True
         customer.blacklist_reason = data.reason
+        if data.block_identifiers and not customer.identifiers_blocked:
+            # Its email, phone and identity numbers may not be onboarded again until lifted.
+            await blocks.block_identities_of(session, vault, customer)
+            customer.identifiers_blocked = True
     else:
         customer.blacklisted, customer.blacklist_reason, customer.blacklisted_at = False, None, None
+        if customer.identifiers_blocked:
+            await blocks.lift_blocks_of(session, customer)
+            customer.identifiers_blocked = False
     if (
         customer.blacklisted == before["blacklisted"]
         and customer.blacklist_reason == (before["blacklist_reason"])
+        and customer.identifiers_blocked == before["identifiers_blocked"]
     ):
         return customer  # nothing changed: no write, no event
     customer.updated_at = now
@@ -661,12 +860,34 @@ _ERASED_FIELDS = (
     "nin_last4",
     "blacklist_reason",
     *ERASED_SEARCH_COLUMNS,
+    # The onboarding profile (issue 8).
+    "place_of_birth",
+    "educational_qualification",
+    "photo_url",
+    "tin_encrypted",
+    "tin_index",
+    "tin_last4",
+    "next_of_kin",
+    "bank_account",
+    "bank_account_number_encrypted",
+    "bank_account_number_last4",
+    "business_registration_number",
+    "business_registration_date",
+    "website",
+    "operating_address",
 )
 
 
-async def erase_customer(session: AsyncSession, vault: Vault, tenant: Tenant, key: str) -> Customer:
-    """Irreversibly remove the personal data; keep the record, its id and status `deleted`, so
-    that what refers to it stays consistent. Erasing twice is harmless.
+async def erase_customer(
+    session: AsyncSession,
+    vault: Vault,
+    tenant: Tenant,
+    key: str,
+    *,
+    storage: DocumentStorage,
+) -> Customer:
+    """Irreversibly remove the personal data and the documents; keep the record, its id and
+    status `deleted`, so that what refers to it stays consistent. Erasing twice is harmless.
 
     A blacklisted customer stays blacklisted when erased (the record says so), and the blind
     indexes of its identity numbers, email and phone go to the block list first, so that the
@@ -682,6 +903,8 @@ async def erase_customer(session: AsyncSession, vault: Vault, tenant: Tenant, ke
     request_checkpoint(session)
     for name in _ERASED_FIELDS:
         setattr(customer, name, None)
+    await erase_customer_documents(session, storage, tenant, customer.id)  # before its people
+    await erase_onboarding_data(session, customer)
     now = utcnow()
     customer.metadata_ = {}
     customer.status, customer.deleted_at, customer.updated_at = "deleted", now, now

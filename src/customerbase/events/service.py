@@ -50,6 +50,8 @@ PERSONAL_FIELDS = frozenset(
         "identity_number",
         "account_number",
         "address",
+        "next_of_kin",
+        "operating_address",
     }
 )
 # Names and references: shown by their first letter only, so that the trail (which erasure

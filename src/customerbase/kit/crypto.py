@@ -44,6 +44,8 @@ class Vault:
         master = master_secret.encode()
         self._aead = AESGCM(_derive(master, b"customerbase/field-encryption/v1"))
         self._index_key = _derive(master, b"customerbase/blind-index/v1")
+        self._signing_key = _derive(master, b"customerbase/signing/v1")
+        self._wrap = AESGCM(_derive(master, b"customerbase/key-wrapping/v1"))
 
     def __reduce__(self) -> tuple[type[Vault], tuple[str]]:
         """Picklable, so that the bulk import can validate and encrypt in worker processes."""
@@ -70,10 +72,32 @@ class Vault:
             raise DecryptionError(f"ciphertext for {field} did not authenticate") from exc
         return plain.decode()
 
+    def wrap_key(self, key: bytes, *, organization_id: uuid.UUID, context: str) -> bytes:
+        """`key` (a per-object data key) encrypted under the master's key-wrapping key, bound to
+        the organization and to `context` (e.g. `document:<id>`): envelope encryption."""
+        nonce = os.urandom(_NONCE_BYTES)
+        sealed = self._wrap.encrypt(nonce, key, self._aad(organization_id, context))
+        return _VERSION + nonce + sealed
+
+    def unwrap_key(self, wrapped: bytes, *, organization_id: uuid.UUID, context: str) -> bytes:
+        if len(wrapped) < 1 + _NONCE_BYTES + 16 or wrapped[:1] != _VERSION:
+            raise DecryptionError(f"malformed wrapped key for {context}")
+        nonce = wrapped[1 : 1 + _NONCE_BYTES]
+        try:
+            return self._wrap.decrypt(
+                nonce, wrapped[1 + _NONCE_BYTES :], self._aad(organization_id, context)
+            )
+        except Exception as exc:  # cryptography raises InvalidTag
+            raise DecryptionError(f"wrapped key for {context} did not authenticate") from exc
+
     def blind_index(self, value: str, *, organization_id: uuid.UUID, field: str) -> str:
         """A deterministic, keyed digest: equal values in one organization match, nothing leaks."""
         message = f"{organization_id}:{field}:{value}".encode()
         return hmac.new(self._index_key, message, hashlib.sha256).hexdigest()
+
+    def sign(self, message: str) -> bytes:
+        """HMAC-SHA256 of `message` under a key of its own (signed links, tokens)."""
+        return hmac.new(self._signing_key, message.encode(), hashlib.sha256).digest()
 
 
 def load_or_create_dev_secret(data_dir: Path) -> str:

@@ -16,7 +16,7 @@ import asyncio
 import logging
 import os
 import socket
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -158,6 +158,35 @@ def request_checkpoint(session: AsyncSession) -> None:
     session.info[_CHECKPOINT] = True
 
 
+_AFTER_COMMIT = "after_commit"
+_AFTER_ROLLBACK = "after_rollback"
+SessionCallback = Callable[[], Awaitable[None]]
+_log = logging.getLogger(__name__)
+
+
+def after_commit(session: AsyncSession, callback: SessionCallback) -> None:
+    """Run `callback` once this write session's transaction has committed (e.g. remove a file
+    whose row the transaction deleted). A failing callback is logged, never raised: the change
+    has committed."""
+    session.info.setdefault(_AFTER_COMMIT, []).append(callback)
+
+
+def after_rollback(session: AsyncSession, callback: SessionCallback) -> None:
+    """Run `callback` if this write session's transaction rolls back or fails to commit (e.g.
+    remove a file written for a row that was never committed)."""
+    session.info.setdefault(_AFTER_ROLLBACK, []).append(callback)
+
+
+async def _run_callbacks(session: AsyncSession, name: str) -> None:
+    callbacks: list[SessionCallback] = session.info.pop(name, [])
+    session.info.pop(_AFTER_ROLLBACK if name == _AFTER_COMMIT else _AFTER_COMMIT, None)
+    for callback in callbacks:
+        try:
+            await callback()
+        except Exception as exc:
+            _log.warning("%s callback failed: %s", name, type(exc).__name__)
+
+
 @dataclass
 class Database:
     """The engines of one database and the session factories over them."""
@@ -188,11 +217,15 @@ class Database:
         async with self._write() as session:
             try:
                 yield WriteSession(session)
+                await session.commit()
             except BaseException:
-                await session.rollback()
+                try:
+                    await session.rollback()
+                finally:
+                    await _run_callbacks(session, _AFTER_ROLLBACK)
                 raise
             else:
-                await session.commit()
+                await _run_callbacks(session, _AFTER_COMMIT)
                 if session.info.pop(_CHECKPOINT, False) and self.dialect == "sqlite":
                     await session.close()  # the write connection goes back to the pool
                     await self.checkpoint()

@@ -79,6 +79,7 @@ class EdgeMiddleware:
         max_body_bytes: int,
         headers_by_prefix: Sequence[tuple[str, Mapping[str, str]]] = (),
         body_limits: dict[str, int] | None = None,
+        body_limit_patterns: Sequence[tuple[re.Pattern[str], int]] = (),
     ) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
@@ -90,12 +91,20 @@ class EdgeMiddleware:
         ]
         # Larger limits for the paths (exact) that take a file, such as the bulk import.
         self.body_limits = body_limits or {}
+        # The same for path templates (e.g. a customer's documents), tried in order; only for
+        # the methods that send a body.
+        self.body_limit_patterns = tuple(body_limit_patterns)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         max_body_bytes = self.body_limits.get(scope["path"], self.max_body_bytes)
+        if self.body_limit_patterns and scope["method"] not in ("GET", "HEAD"):
+            for pattern, limit in self.body_limit_patterns:
+                if pattern.fullmatch(scope["path"]):
+                    max_body_bytes = limit
+                    break
         incoming = declared_length = None
         for name, value in scope["headers"]:
             if name == b"x-request-id":

@@ -8,6 +8,7 @@ import re
 import unicodedata
 from datetime import date
 from typing import Any
+from urllib.parse import urlsplit
 
 import phonenumbers
 import pycountry
@@ -167,3 +168,23 @@ def check_metadata(value: dict[str, Any] | None, *, allow_null_values: bool = Fa
                 raise ValueError(f"value of {key!r} must be a finite number")
         else:
             raise ValueError(f"value of {key!r} must be a string, number or boolean")
+
+
+def http_url(value: str) -> str:
+    """An absolute http(s) URL with a host (a photo or a website), without spaces."""
+    text = value.strip()
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError("must be an absolute http or https URL")
+    if any(ch.isspace() for ch in text):
+        raise ValueError("must be an absolute http or https URL")
+    return text
+
+
+def document_number(value: str) -> str:
+    """A passport, licence or other document number: 5 to 30 letters and digits (spaces and
+    hyphens are dropped). The value never appears in the message."""
+    number = re.sub(r"[\s-]", "", value).upper()
+    if not 5 <= len(number) <= 30 or not number.isascii() or not number.isalnum():
+        raise ValueError("must be 5 to 30 letters and digits")
+    return number

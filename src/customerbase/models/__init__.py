@@ -4,10 +4,16 @@ from customerbase.models.api_key import APIKey
 from customerbase.models.audit_entry import AuditEntry
 from customerbase.models.base import Base
 from customerbase.models.customer import Customer
+from customerbase.models.customer_consent import CustomerConsent
 from customerbase.models.customer_import import CustomerImport
+from customerbase.models.customer_person import CustomerPerson
+from customerbase.models.document import Document
 from customerbase.models.event import Event
 from customerbase.models.idempotency_key import IdempotencyKey
 from customerbase.models.identity_block import IdentityBlock
+from customerbase.models.kyc_check import KycCheck
+from customerbase.models.kyc_link import KycLink
+from customerbase.models.kyc_settings import KycSettings
 from customerbase.models.organization import Organization
 
 __all__ = [
@@ -15,9 +21,15 @@ __all__ = [
     "AuditEntry",
     "Base",
     "Customer",
+    "CustomerConsent",
     "CustomerImport",
+    "CustomerPerson",
+    "Document",
     "Event",
     "IdempotencyKey",
     "IdentityBlock",
+    "KycCheck",
+    "KycLink",
+    "KycSettings",
     "Organization",
 ]

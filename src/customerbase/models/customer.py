@@ -74,8 +74,38 @@ class Customer(Base):
     blacklist_reason: Mapped[str | None] = mapped_column(String(500))
     kyc_tier: Mapped[int] = mapped_column(Integer, default=0)
     kyc_status: Mapped[str] = mapped_column(String(16), default="not_started")
+    # The hosted KYC page (see `customerbase.kyc`): the latest link issued, the terms of
+    # service, and the reasons of the last rejection.
+    kyc_link: Mapped[str | None] = mapped_column(String(500))
+    tos_link: Mapped[str | None] = mapped_column(String(500))
+    tos_status: Mapped[str] = mapped_column(String(16), default="pending")
+    rejection_reasons: Mapped[list[str]] = mapped_column(JSONType, default=list)
     source: Mapped[str] = mapped_column(String(16), default="banking")
     metadata_: Mapped[dict[str, Any]] = mapped_column("metadata", JSONType, default=dict)
+    # The onboarding profile (issue 8). The tax id and the bank account number are stored only
+    # encrypted, like the BVN; `bank_account` holds the rest of the account details.
+    place_of_birth: Mapped[str | None] = mapped_column(String(100))
+    educational_qualification: Mapped[str | None] = mapped_column(String(100))
+    customer_category: Mapped[str | None] = mapped_column(String(100))
+    onboarding_type: Mapped[str | None] = mapped_column(String(16))
+    partner_date_registered: Mapped[str | None] = mapped_column(String(10))
+    photo_url: Mapped[str | None] = mapped_column(String(2048))
+    tin_encrypted: Mapped[bytes | None] = mapped_column(LargeBinary)
+    tin_index: Mapped[str | None] = mapped_column(String(64))
+    tin_last4: Mapped[str | None] = mapped_column(String(4))
+    next_of_kin: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+    bank_account: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+    bank_account_number_encrypted: Mapped[bytes | None] = mapped_column(LargeBinary)
+    bank_account_number_last4: Mapped[str | None] = mapped_column(String(4))
+    business_registration_number: Mapped[str | None] = mapped_column(String(50))
+    business_registration_date: Mapped[str | None] = mapped_column(String(10))
+    industry: Mapped[str | None] = mapped_column(String(100))
+    website: Mapped[str | None] = mapped_column(String(2048))
+    operating_address: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+    # The current state of each consent type (the ledger is `customer_consents`).
+    consents: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+    # Blacklisted with `block_identifiers`: its identities are on the block list.
+    identifiers_blocked: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -105,6 +135,7 @@ class Customer(Base):
         Index(None, "organization_id", "environment", "reference", unique=True),
         Index(None, "organization_id", "environment", "bvn_index", unique=True),
         Index(None, "organization_id", "environment", "nin_index", unique=True),
+        Index(None, "organization_id", "environment", "tin_index", unique=True),
         # Listing: newest first within a tenant (ids are time-ordered).
         Index(None, "organization_id", "environment", "id"),
         Index(None, "organization_id", "environment", "phone_number"),

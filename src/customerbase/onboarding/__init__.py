@@ -1,0 +1,1 @@
+"""Onboarding in depth: the people of a business, the consent ledger, corrections, look-up."""
