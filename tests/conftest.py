@@ -35,6 +35,11 @@ POSTGRES_URL = os.environ.get(
 )
 REQUIRE_POSTGRES = os.environ.get("CUSTOMERBASE_TEST_REQUIRE_POSTGRES") == "1"
 TABLES = (
+    "customer_stock",
+    "customer_orders",
+    "transactions",
+    "cards",
+    "accounts",
     "idempotency_keys",
     "kyc_checks",
     "kyc_links",

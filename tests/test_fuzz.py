@@ -82,6 +82,24 @@ OPERATIONS = [
     "POST /v1/customers/{customer_id}/kyc/link",
     "GET /v1/kyc/tiers",
     "PUT /v1/kyc/tiers",
+    "POST /v1/customers/{customer_id}/accounts",
+    "GET /v1/customers/{key}/accounts",
+    "GET /v1/accounts/{account_id}",
+    "POST /v1/accounts/{account_id}/close",
+    "POST /v1/customers/{customer_id}/cards",
+    "GET /v1/customers/{key}/cards",
+    "GET /v1/cards/{card_id}",
+    "POST /v1/cards/{card_id}/freeze",
+    "POST /v1/cards/{card_id}/unfreeze",
+    "POST /v1/cards/{card_id}/terminate",
+    "POST /v1/accounts/{account_id}/transactions",
+    "GET /v1/accounts/{account_id}/transactions",
+    "GET /v1/customers/{key}/transactions",
+    "GET /v1/transactions/{transaction_id}",
+    "GET /v1/customers/{key}/summary",
+    "POST /v1/customers/{customer_id}/data/orders",
+    "POST /v1/customers/{customer_id}/data/stock",
+    "GET /v1/customers/{key}/insights",
 ]
 # Operations left to their own tests for now, and why (the harness expects JSON envelopes and
 # customer keys): the import's body is a file (text/csv or JSON lines), the export answers CSV
@@ -354,7 +372,8 @@ async def fuzz(
             case = data.draw(operation.as_strategy(generation_mode=mode), label="case")
             counts = [0, 1, 1, 1, 2] if mode is GenerationMode.POSITIVE else [0]
             _adjust(case, data, keys, fields, counts)
-            on_seeded += any(v in keys.get(n, ()) for n, v in case.path_parameters.items())
+            seeded = {value for values in keys.values() for value in values}
+            on_seeded += any(v in seeded for v in case.path_parameters.values())
             request = as_request(case, auth)
             response = send(request)
             problems = envelope_problems(response)
@@ -386,6 +405,23 @@ async def seed(client: httpx.AsyncClient) -> dict[str, list[str]]:
         assert response.status_code == 201, response.text
         created.append(response.json()["data"])
     ids = [customer["id"] for customer in created]
+    # Accounts of the active, the archived and the blacklisted customer; a card and a posting.
+    accounts = []
+    for customer_id in ids[:4]:
+        response = await client.post(f"/v1/customers/{customer_id}/accounts", json={})
+        assert response.status_code == 201, response.text
+        accounts.append(response.json()["data"]["id"])
+    response = await client.post(
+        f"/v1/customers/{ids[0]}/cards", json={"account_id": accounts[0], "brand": "visa"}
+    )
+    assert response.status_code == 201, response.text
+    cards = [response.json()["data"]["id"]]
+    response = await client.post(
+        f"/v1/accounts/{accounts[0]}/transactions",
+        json={"direction": "credit", "amount": 1000, "currency": "NGN", "reference": "fuzz-1"},
+    )
+    assert response.status_code == 201, response.text
+    transactions = [response.json()["data"]["id"]]
     for path, body in (
         (f"/v1/customers/{ids[2]}/archive", None),
         (f"/v1/customers/{ids[3]}/blacklist", {"blacklist": True, "reason": "fraud"}),
@@ -400,6 +436,9 @@ async def seed(client: httpx.AsyncClient) -> dict[str, list[str]]:
     return {
         "customer_id": ids,
         "key": lookups,
+        "account_id": accounts,
+        "card_id": cards,
+        "transaction_id": transactions,
         "event_id": [event["id"] for event in events.json()["data"]],
     }
 

@@ -19,7 +19,9 @@ from starlette.responses import HTMLResponse
 from starlette.staticfiles import StaticFiles
 
 from customerbase import __version__
+from customerbase.accounts.endpoints import router as accounts_router
 from customerbase.config import Settings
+from customerbase.customer_data.endpoints import router as customer_data_router
 from customerbase.customers.bulk_endpoints import IMPORTS_PATH, MAX_IMPORT_BYTES
 from customerbase.customers.bulk_endpoints import router as bulk_router
 from customerbase.customers.endpoints import router as customers_router
@@ -140,6 +142,8 @@ def create_app(
     install_dialects(app)
     app.include_router(kyc_router)
     app.include_router(kyc_page_router)
+    app.include_router(accounts_router)
+    app.include_router(customer_data_router)
     _mount_docs(app)
     _document_security(app)
 

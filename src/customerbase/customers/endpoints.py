@@ -6,6 +6,8 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 
+from customerbase.accounts import service as accounts
+from customerbase.accounts.cascade import cascaded
 from customerbase.customers import service
 from customerbase.customers.queries import CustomerQueries
 from customerbase.customers.schemas import (
@@ -63,23 +65,32 @@ async def create_customer(body: CustomerCreate, request: Request) -> OrjsonRespo
     vault: Vault = request.app.state.vault
     async with database.fast.connection() as connection:
         tenant = await authenticate_request(request, connection)
-        if not database.fast.is_sqlite and not (body.people or body.customer_documents):
+        fast = not (body.people or body.customer_documents or body.create_wallet)
+        if not database.fast.is_sqlite and fast:
             customer = await service.create_customer_fast(connection, vault, tenant, body)
+    meta = None
     if body.customer_documents:
-        # Not the one-statement fast path: one transaction holds the customer, its people and
-        # its documents.
+        # Not the one-statement fast path: one transaction holds the customer, its people,
+        # its documents and its wallet.
         async with database.write_session() as session:
             customer = await create_customer_with_documents(
                 session, vault, request.app.state.document_storage, tenant, body
             )
+            if body.create_wallet:
+                meta = {"wallet": await accounts.open_wallet(session, tenant, customer)}
     elif body.people:
         # People inline: the customer and each person in one transaction, all or nothing.
         async with database.write_session() as session:
             customer = await create_customer_with_people(session, vault, tenant, body)
-    elif database.fast.is_sqlite:
-        # SQLite writes go through the write engine's one connection, which serialises them.
+            if body.create_wallet:
+                meta = {"wallet": await accounts.open_wallet(session, tenant, customer)}
+    elif database.fast.is_sqlite or body.create_wallet:
+        # SQLite writes go through the write engine's one connection, which serialises them;
+        # a customer with its wallet is one transaction of the write session.
         async with database.write_session() as session:
             customer = await service.create_customer(session, vault, tenant, body)
+            if body.create_wallet:
+                meta = {"wallet": await accounts.open_wallet(session, tenant, customer)}
     if body.send_kyc_mail:
         # The link is issued once the customer has committed, and mailed once the link has.
         issued = await issue_and_mail(request, tenant, str(customer.id), send_kyc_mail=True)
@@ -87,8 +98,9 @@ async def create_customer(body: CustomerCreate, request: Request) -> OrjsonRespo
         message = "Customer created successfully; " + (
             "the KYC link was emailed" if sent else "the KYC link could not be emailed"
         )
-        return ok(issued["customer"], message, status_code=201)
-    return ok(customer_to_dict(customer, vault), "Customer created successfully", status_code=201)
+        return ok(issued["customer"], message, status_code=201, meta=meta)
+    data = customer_to_dict(customer, vault)
+    return ok(data, "Customer created successfully", status_code=201, meta=meta)
 
 
 @router.get("", responses={200: {"model": ListEnvelope[CustomerOut], "description": "A page"}})
@@ -157,18 +169,22 @@ router.add_api_route(
 async def archive_customer(
     customer_id: str, tenant: TenantDep, session: WriteSessionDep, vault: VaultDep
 ) -> OrjsonResponse:
-    """Archive a customer: it stays readable but cannot be changed until unarchived."""
+    """Archive a customer: it stays readable but cannot be changed until unarchived; its active
+    accounts and cards become inactive (listed in `meta.cascade`)."""
     customer = await service.archive_customer(session, vault, tenant, customer_id)
-    return ok(customer_to_dict(customer, vault), "Customer archived successfully")
+    meta = {"cascade": cascaded(session)}  # the accounts and cards made inactive
+    return ok(customer_to_dict(customer, vault), "Customer archived successfully", meta=meta)
 
 
 @router.post("/{customer_id}/unarchive", responses=WRITE)
 async def unarchive_customer(
     customer_id: str, tenant: TenantDep, session: WriteSessionDep, vault: VaultDep
 ) -> OrjsonResponse:
-    """Return an archived customer to active."""
+    """Return an archived customer to active, with the accounts and cards its archive made
+    inactive (listed in `meta.cascade`)."""
     customer = await service.unarchive_customer(session, vault, tenant, customer_id)
-    return ok(customer_to_dict(customer, vault), "Customer unarchived successfully")
+    meta = {"cascade": cascaded(session)}  # the accounts and cards made active again
+    return ok(customer_to_dict(customer, vault), "Customer unarchived successfully", meta=meta)
 
 
 @router.post("/{customer_id}/blacklist", responses=WRITE)

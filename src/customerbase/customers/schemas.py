@@ -512,6 +512,9 @@ class CustomerCreate(_Profile):
         validation_alias=AliasChoices("people", "corporate_customer_people"),
         description="The people of a business (Advancly's corporate_customer_people too)",
     )
+    create_wallet: StrictBool = Field(
+        False, description="Also open an NGN wallet for the customer (returned in meta.wallet)"
+    )
 
     @field_validator("metadata")
     @classmethod

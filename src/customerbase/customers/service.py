@@ -19,6 +19,7 @@ from sqlalchemy import delete, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from customerbase.accounts import cascade
 from customerbase.customers import blocks, inserts
 from customerbase.customers.queries import CustomerQueries
 from customerbase.customers.repository import CustomerFilter, CustomerRepository, Scope
@@ -774,7 +775,8 @@ async def update_customer(
 async def archive_customer(
     session: AsyncSession, vault: Vault, tenant: Tenant, key: str
 ) -> Customer:
-    """Archive: readable, but frozen until unarchived. (Bloc: linked accounts go inactive.)"""
+    """Archive: readable, but frozen until unarchived; its active accounts and cards become
+    inactive (Bloc), and unarchiving makes exactly those active again."""
     customer = await _lock_for_change(CustomerRepository(session, _scope(tenant)), key)
     if customer.status == "archived":
         raise CustomerStateConflict(
@@ -786,6 +788,7 @@ async def archive_customer(
     customer.status, customer.archived_at, customer.updated_at = "archived", now, now
     await session.flush()
     _record_change(session, vault, tenant, "customer.archived", customer, before)
+    await cascade.deactivate_for_archive(session, tenant, customer.id)
     return customer
 
 
@@ -802,6 +805,7 @@ async def unarchive_customer(
     customer.status, customer.archived_at, customer.updated_at = "active", None, utcnow()
     await session.flush()
     _record_change(session, vault, tenant, "customer.unarchived", customer, before)
+    await cascade.reactivate_for_unarchive(session, tenant, customer.id)
     return customer
 
 

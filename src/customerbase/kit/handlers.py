@@ -54,8 +54,14 @@ def _field_name(loc: Sequence[Any]) -> str:
     if parts and parts[0] in _LOCATIONS:
         parts = parts[1:]
     # Union members show up as type names in the location: keep only the field path.
+    # (A "date" after a list index is a field of that name, not a union member.)
     parts = [
-        p for p in parts if not (isinstance(p, str) and ("[" in p or p in {"date", "datetime"}))
+        p
+        for i, p in enumerate(parts)
+        if not (
+            isinstance(p, str)
+            and ("[" in p or (p in {"date", "datetime"} and i and isinstance(parts[i - 1], str)))
+        )
     ]
     name = ""
     for part in parts:

@@ -1,13 +1,17 @@
 """SQLAlchemy models, one module per table. Importing this package registers them all."""
 
+from customerbase.models.account import Account
 from customerbase.models.api_key import APIKey
 from customerbase.models.audit_entry import AuditEntry
 from customerbase.models.base import Base
+from customerbase.models.card import Card
 from customerbase.models.customer import Customer
 from customerbase.models.customer_consent import CustomerConsent
 from customerbase.models.customer_import import CustomerImport
 from customerbase.models.customer_person import CustomerPerson
 from customerbase.models.document import Document
+from customerbase.models.customer_order import CustomerOrder
+from customerbase.models.customer_stock import CustomerStock
 from customerbase.models.event import Event
 from customerbase.models.idempotency_key import IdempotencyKey
 from customerbase.models.identity_block import IdentityBlock
@@ -15,16 +19,21 @@ from customerbase.models.kyc_check import KycCheck
 from customerbase.models.kyc_link import KycLink
 from customerbase.models.kyc_settings import KycSettings
 from customerbase.models.organization import Organization
+from customerbase.models.transaction import Transaction
 
 __all__ = [
     "APIKey",
+    "Account",
     "AuditEntry",
     "Base",
+    "Card",
     "Customer",
     "CustomerConsent",
     "CustomerImport",
     "CustomerPerson",
     "Document",
+    "CustomerOrder",
+    "CustomerStock",
     "Event",
     "IdempotencyKey",
     "IdentityBlock",
@@ -32,4 +41,5 @@ __all__ = [
     "KycLink",
     "KycSettings",
     "Organization",
+    "Transaction",
 ]
