@@ -129,6 +129,11 @@ class Advancly(Dialect):
         body.update({"message": message, "status": True, "status_code": status_code})
         return OrjsonResponse(body, status_code=status_code)
 
+    def flat(self, fields: dict[str, Any], message: str, *, status_code: int) -> OrjsonResponse:
+        """An answer whose fields sit beside `message` (Advancly's onboarding answers)."""
+        body = {**fields, "message": message, "status": True, "status_code": status_code}
+        return OrjsonResponse(body, status_code=status_code)
+
     def failure_body(self, status_code: int, message: str, error: dict[str, Any]) -> dict[str, Any]:
         return {
             "message": message,
@@ -196,7 +201,7 @@ async def _onboard(request: Request, body: dict[str, Any], *, corporate: bool) -
         lambda: ADVANCLY.parse(CustomerCreate, body, accepted, defaults={"customer_type": kind}),
     )
     customer = customer_to_dict(created.customer, request.app.state.vault)
-    return ADVANCLY.success(_onboarded(customer), "Onboarding successful", status_code=201)
+    return ADVANCLY.flat(_onboarded(customer), "Onboarding successful", status_code=201)
 
 
 @router.post(f"{CUSTOMERS}/onboard_individual", status_code=201)

@@ -105,15 +105,15 @@ async def create_customer(request: Request, parse: Callable[[], CustomerCreate])
 
 def renamed(field: str, names: Mapping[str, str]) -> str:
     """`field` (a dotted path) under the names of `names`; a nested path renames its longest
-    named prefix (`address.street`, `next_of_kin.address.city`); a name `names` lacks stays as
+    named prefix (`address.street`, `next_of_kin.address.city`, `people[0].email`); a name `names` lacks stays as
     it is."""
     if field in names:
         return names[field]
-    parts = field.split(".")
-    for cut in range(len(parts) - 1, 0, -1):
-        head = ".".join(parts[:cut])
+    cuts = [i for i, char in enumerate(field) if char in ".["]
+    for cut in reversed(cuts):
+        head = field[:cut]
         if head in names:
-            return ".".join([names[head], *parts[cut:]])
+            return names[head] + field[cut:]
     return field
 
 
