@@ -38,11 +38,11 @@ from customerbase.kit.envelope import OrjsonResponse, ok
 from customerbase.kit.errors import ServiceUnavailable
 from customerbase.kit.handlers import install_error_handlers
 from customerbase.kit.idempotency import IdempotencyMiddleware
-from customerbase.organizations.auth import declare_security, idempotency_scope
 from customerbase.kyc.endpoints import router as kyc_router
 from customerbase.kyc.page import KYC_PAGE_PATHS
 from customerbase.kyc.page import router as kyc_page_router
 from customerbase.onboarding.endpoints import router as onboarding_router
+from customerbase.organizations.auth import declare_security, idempotency_scope
 
 DESCRIPTION = """\
 Customer management for fintech and banking-as-a-service platforms: onboard individual and

@@ -224,8 +224,7 @@ async def test_bad_input_is_a_422_naming_advanclys_flat_field(
 
 async def test_empty_strings_are_fields_not_given(client: httpx.AsyncClient) -> None:
     blanks = {
-        name: ""
-        for name in ("educational_qualification", "routing_number", "swift_code", "city")
+        name: "" for name in ("educational_qualification", "routing_number", "swift_code", "city")
     }
     body = individual(**blanks, create_wallet=False)
     answer = await _onboard(client, "individual", body)
@@ -341,9 +340,7 @@ async def test_orders_and_stock_load_for_the_customer_the_query_names(
     answer = await _onboard(client, "individual", individual(bvn="22397319289"))
     customer_id = answer["borrower_id"]
     assert answer["bvn"] == "*******9289"
-    key = {"email": "amaka@example.com", "phone_number": "+2348039990000"}.get(
-        by, "22397319289"
-    )
+    key = {"email": "amaka@example.com", "phone_number": "+2348039990000"}.get(by, "22397319289")
     orders = await client.post(f"{BASE}/data/orders", params={by: key}, json={"data": [ORDER]})
     assert orders.status_code == 200, orders.text
     assert orders.json() == {

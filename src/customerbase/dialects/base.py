@@ -105,8 +105,8 @@ async def create_customer(request: Request, parse: Callable[[], CustomerCreate])
 
 def renamed(field: str, names: Mapping[str, str]) -> str:
     """`field` (a dotted path) under the names of `names`; a nested path renames its longest
-    named prefix (`address.street`, `next_of_kin.address.city`, `people[0].email`); a name `names` lacks stays as
-    it is."""
+    named prefix (`address.street`, `next_of_kin.address.city`, `people[0].email`); a name
+    `names` lacks stays as it is."""
     if field in names:
         return names[field]
     cuts = [i for i, char in enumerate(field) if char in ".["]

@@ -8,10 +8,10 @@ from customerbase.models.card import Card
 from customerbase.models.customer import Customer
 from customerbase.models.customer_consent import CustomerConsent
 from customerbase.models.customer_import import CustomerImport
-from customerbase.models.customer_person import CustomerPerson
-from customerbase.models.document import Document
 from customerbase.models.customer_order import CustomerOrder
+from customerbase.models.customer_person import CustomerPerson
 from customerbase.models.customer_stock import CustomerStock
+from customerbase.models.document import Document
 from customerbase.models.event import Event
 from customerbase.models.idempotency_key import IdempotencyKey
 from customerbase.models.identity_block import IdentityBlock
@@ -30,10 +30,10 @@ __all__ = [
     "Customer",
     "CustomerConsent",
     "CustomerImport",
-    "CustomerPerson",
-    "Document",
     "CustomerOrder",
+    "CustomerPerson",
     "CustomerStock",
+    "Document",
     "Event",
     "IdempotencyKey",
     "IdentityBlock",
