@@ -1,7 +1,7 @@
 """onboarding: the full profile on customers, the people of a business, the consent ledger
 
 Revision ID: 0008
-Revises: 0005
+Revises: 0006
 Create Date: 2026-12-01 14:10:00
 """
 
