@@ -116,6 +116,10 @@ NOT_FUZZED = {
     "GET /v1/customers/{customer_id}/documents/{document_id}/download",
     "POST /v1/customers/{customer_id}/people/{person_id}/documents",
     "GET /v1/customers/{customer_id}/people/{person_id}/documents/{document_id}/download",
+    # Two ids the seed cannot name (a person's, a document's) besides the customer's: too few
+    # requests reach a seeded customer; the same code serves the customer's own documents.
+    "GET /v1/customers/{customer_id}/people/{person_id}/documents/{document_id}",
+    "DELETE /v1/customers/{customer_id}/people/{person_id}/documents/{document_id}",
 }
 
 # Values that have broken services before: NUL, lone escapes and LIKE wildcards, case folding

@@ -119,6 +119,7 @@ def create_app(
         IdempotencyMiddleware,
         resolve_scope=idempotency_scope,
         spool_dir=settings.data_dir / "imports",
+        in_memory_paths=re.compile(f"{CREATE_PATH}|{UPLOAD_PATHS.pattern}"),
     )
     upload_limit = upload_body_limit(settings.max_document_bytes)
     app.add_middleware(

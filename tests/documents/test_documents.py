@@ -436,3 +436,17 @@ async def test_base64_with_line_breaks_or_the_url_safe_alphabet_is_accepted(
         )
         assert response.status_code == 201, response.text
         assert response.json()["data"]["sha256"] == hashlib.sha256(content).hexdigest()
+
+
+async def test_a_malformed_multipart_body_is_422_naming_the_file(
+    client: httpx.AsyncClient, database: Database
+) -> None:
+    customer_id = await new_customer(client)
+    response = await client.post(
+        f"/v1/customers/{customer_id}/documents",
+        content=b"--x\r\nContent-Disposition: form-data\r\n\r\nabc\r\n--x--\r\n",
+        headers={"Content-Type": "multipart/form-data; boundary=x"},
+    )
+    assert response.status_code == 422
+    assert response.json()["error"]["fields"][0]["field"] == "file"
+    assert await count_rows(database) == 0

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from customerbase.config import ConfigurationError
+from customerbase.documents.endpoints import UPLOAD_PATHS, upload_body_limit
 from customerbase.documents.storage import LocalStore, S3Store, open_object_store
 
 
@@ -43,3 +44,18 @@ def test_an_s3_url_names_bucket_prefix_endpoint_and_region() -> None:
 def test_another_url_is_refused_at_start_up(url: str, message: str) -> None:
     with pytest.raises(ConfigurationError, match=message.replace("(", r"\(").replace(")", r"\)")):
         open_object_store(url, Path("."))
+
+
+@pytest.mark.parametrize(
+    ("path", "matches"),
+    [
+        ("/v1/customers/abc/documents", True),
+        ("/v1/customers/abc/people/p1/documents", True),
+        ("/v1/customers/abc/documents/d1/review", False),
+        ("/v1/customers/abc", False),
+        ("/v1/customers/abc/people/p1", False),
+    ],
+)
+def test_the_upload_paths_get_the_document_body_limit(path: str, matches: bool) -> None:
+    assert bool(UPLOAD_PATHS.fullmatch(path)) is matches
+    assert upload_body_limit(10 * 1024 * 1024) == 4 * 3495254 + 256 * 1024

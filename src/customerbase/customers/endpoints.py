@@ -58,9 +58,7 @@ WRITE = {**ONE, **error_responses(404, 409)}
     },
 )
 async def create_customer(body: CustomerCreate, request: Request) -> OrjsonResponse:
-    """Create an individual or business customer (with its documents, Advancly's
-    `customer_documents`: the customer and every document are stored together or not at
-    all)."""
+    """Create an individual or business customer, with its people and documents if sent."""
     database: Database = request.app.state.database
     vault: Vault = request.app.state.vault
     async with database.fast.connection() as connection:
@@ -211,7 +209,6 @@ async def erase_customer(
     vault: VaultDep,
     storage: DocumentStorageDep,
 ) -> OrjsonResponse:
-    """Erase a customer's personal data and documents irreversibly; the record stays with
-    status `deleted`."""
+    """Erase a customer's personal data and documents irreversibly; the record stays, `deleted`."""
     customer = await service.erase_customer(session, vault, tenant, customer_id, storage=storage)
     return ok(customer_to_dict(customer, vault), "Customer erased successfully")

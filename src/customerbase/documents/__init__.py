@@ -44,6 +44,8 @@ entry, in the same transaction): `document.created`, `document.reviewed` (with `
 Types (`schemas.DocumentType`): passport, national_id, drivers_license, voters_card, nin_slip,
 utility_bill, bank_statement, cac_certificate, memart, selfie, other. Status
 (`schemas.DocumentStatus`): pending_review | verified | rejected (with `review_reasons`).
+`schemas.GOVERNMENT_ID_TYPES` (passport, national_id, drivers_license, voters_card, nin_slip)
+and `schemas.PROOF_OF_ADDRESS_TYPES` (utility_bill, bank_statement) are what KYC tiers ask for.
 
 At rest (`sealing`): AES-256-GCM with a random data key per document, wrapped by the master key
 (`Vault.wrap_key`), sealed in 64 KiB chunks (counter nonces, a last-chunk flag), in the object

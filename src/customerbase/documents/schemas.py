@@ -29,6 +29,19 @@ class DocumentType(enum.StrEnum):
     other = "other"
 
 
+# What KYC tiers ask for: a government-issued identity document, and a proof of address.
+GOVERNMENT_ID_TYPES = frozenset(
+    {
+        DocumentType.passport,
+        DocumentType.national_id,
+        DocumentType.drivers_license,
+        DocumentType.voters_card,
+        DocumentType.nin_slip,
+    }
+)
+PROOF_OF_ADDRESS_TYPES = frozenset({DocumentType.utility_bill, DocumentType.bank_statement})
+
+
 class DocumentStatus(enum.StrEnum):
     pending_review = "pending_review"
     verified = "verified"

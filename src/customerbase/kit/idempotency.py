@@ -32,6 +32,7 @@ import asyncio
 import contextlib
 import hashlib
 import logging
+import re
 import tempfile
 import uuid
 from collections.abc import Awaitable, Callable
@@ -127,7 +128,8 @@ def is_stored(status: int) -> bool:
 class _Body:
     """The request body, read once: in memory, or spooled to a file past `IN_MEMORY_BODY`."""
 
-    def __init__(self, spool_dir: Path | None) -> None:
+    def __init__(self, spool_dir: Path | None, *, in_memory: bool = False) -> None:
+        self._in_memory = in_memory
         self._chunks: list[bytes] = []
         self._size = 0
         self._file: IO[bytes] | None = None
@@ -135,7 +137,7 @@ class _Body:
         self._spool_dir = spool_dir
 
     def add(self, chunk: bytes) -> None:
-        if self._file is None and self._size + len(chunk) <= IN_MEMORY_BODY:
+        if self._file is None and (self._in_memory or self._size + len(chunk) <= IN_MEMORY_BODY):
             self._chunks.append(chunk)
             self._size += len(chunk)
             return
@@ -191,9 +193,11 @@ class _Body:
         self._chunks = []
 
 
-async def _read_body(receive: Receive, spool_dir: Path | None) -> _Body | None:
+async def _read_body(
+    receive: Receive, spool_dir: Path | None, *, in_memory: bool = False
+) -> _Body | None:
     """The whole body, or None if the client went away before sending it."""
-    body = _Body(spool_dir)
+    body = _Body(spool_dir, in_memory=in_memory)
     while True:
         message = await receive()
         if message["type"] == "http.disconnect":
@@ -240,8 +244,12 @@ class IdempotencyMiddleware:
         resolve_scope: ScopeResolver,
         prefix: str = "/v1",
         spool_dir: Path | None = None,
+        in_memory_paths: re.Pattern[str] | None = None,
     ) -> None:
         self.app = app
+        # Paths whose bodies never go to the spool, whatever their size (the edge bounds it):
+        # a document's plaintext must not reach a disk.
+        self.in_memory_paths = in_memory_paths
         self.resolve_scope = resolve_scope
         self.prefix = prefix
         self._prefix_dir = prefix.rstrip("/") + "/"
@@ -280,7 +288,8 @@ class IdempotencyMiddleware:
         except ValidationFailed as exc:
             await _answer_error(scope, receive, send, exc)
             return
-        body = await _read_body(receive, self.spool_dir)
+        in_memory = bool(self.in_memory_paths and self.in_memory_paths.fullmatch(scope["path"]))
+        body = await _read_body(receive, self.spool_dir, in_memory=in_memory)
         if body is None:
             return
         try:
