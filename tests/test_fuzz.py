@@ -376,8 +376,7 @@ async def fuzz(
             case = data.draw(operation.as_strategy(generation_mode=mode), label="case")
             counts = [0, 1, 1, 1, 2] if mode is GenerationMode.POSITIVE else [0]
             _adjust(case, data, keys, fields, counts)
-            seeded = {value for values in keys.values() for value in values}
-            on_seeded += any(v in seeded for v in case.path_parameters.values())
+            on_seeded += any(v in keys.get(n, ()) for n, v in case.path_parameters.items())
             request = as_request(case, auth)
             response = send(request)
             problems = envelope_problems(response)

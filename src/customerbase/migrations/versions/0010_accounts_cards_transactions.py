@@ -1,7 +1,7 @@
 """accounts, cards, transactions, and Advancly's customer orders and stock
 
 Revision ID: 0010
-Revises: 0005
+Revises: 0006
 Create Date: 2026-12-01 14:00:00
 """
 
