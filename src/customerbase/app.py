@@ -26,6 +26,7 @@ from customerbase.customers.bulk_endpoints import IMPORTS_PATH, MAX_IMPORT_BYTES
 from customerbase.customers.bulk_endpoints import router as bulk_router
 from customerbase.customers.endpoints import router as customers_router
 from customerbase.dialects import COMPAT_PREFIX, install_dialects
+from customerbase.dialects.advancly import ONBOARDING_PATHS as ADVANCLY_ONBOARDING_PATHS
 from customerbase.documents.endpoints import UPLOAD_PATHS, upload_body_limit
 from customerbase.documents.endpoints import people_router as person_documents_router
 from customerbase.documents.endpoints import router as documents_router
@@ -127,7 +128,11 @@ def create_app(
         max_body_bytes=MAX_BODY_BYTES,
         headers_by_prefix=EDGE_HEADERS,
         # A create may carry documents inline (Advancly's customer_documents).
-        body_limits={IMPORTS_PATH: MAX_IMPORT_BYTES, CREATE_PATH: upload_limit + MAX_BODY_BYTES},
+        body_limits={
+            IMPORTS_PATH: MAX_IMPORT_BYTES,
+            CREATE_PATH: upload_limit + MAX_BODY_BYTES,
+            **dict.fromkeys(ADVANCLY_ONBOARDING_PATHS, upload_limit + MAX_BODY_BYTES),
+        },
         body_limit_patterns=[
             (UPLOAD_PATHS, upload_limit),
             # The hosted KYC page posts an ID document and a selfie, as multipart.

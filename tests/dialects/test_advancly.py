@@ -383,3 +383,16 @@ async def test_a_data_load_needs_exactly_one_known_customer(client: httpx.AsyncC
     )
     assert bad_item.status_code == 422
     assert [f["field"] for f in bad_item.json()["error"]["fields"]] == ["data[0].order_amount"]
+
+
+async def test_an_onboarding_may_carry_a_document_larger_than_the_usual_body_limit(
+    client: httpx.AsyncClient,
+) -> None:
+    document = {
+        "document_type_code": "passport",
+        "base64_file_string": b64(png(extra=1_200_000)),
+        "filename_with_extension": "passport.png",
+    }
+    answer = await _onboard(client, "individual", individual(customer_documents=[document]))
+    documents = (await client.get(f"/v1/customers/{answer['borrower_id']}/documents")).json()
+    assert [d["document_type"] for d in documents["data"]] == ["passport"]

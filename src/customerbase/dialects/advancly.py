@@ -191,6 +191,11 @@ def _onboarded(customer: dict[str, Any]) -> dict[str, Any]:
 
 router = ADVANCLY.router()
 CUSTOMERS = "/api/v2/client/customers"
+# The onboarding calls may carry `customer_documents` inline: the edge lets their bodies be as
+# large as `POST /v1/customers`'s.
+ONBOARDING_PATHS = tuple(
+    f"{ADVANCLY.prefix}{CUSTOMERS}/onboard_{kind}" for kind in ("individual", "corporate")
+)
 
 
 async def _onboard(request: Request, body: dict[str, Any], *, corporate: bool) -> OrjsonResponse:
