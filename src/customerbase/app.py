@@ -27,6 +27,7 @@ from customerbase.customers.bulk_endpoints import router as bulk_router
 from customerbase.customers.endpoints import router as customers_router
 from customerbase.dialects import COMPAT_PREFIX, install_dialects
 from customerbase.dialects.advancly import ONBOARDING_PATHS as ADVANCLY_ONBOARDING_PATHS
+from customerbase.dialects.yativo import YATIVO
 from customerbase.documents.endpoints import UPLOAD_PATHS, upload_body_limit
 from customerbase.documents.endpoints import people_router as person_documents_router
 from customerbase.documents.endpoints import router as documents_router
@@ -121,6 +122,13 @@ def create_app(
         resolve_scope=idempotency_scope,
         spool_dir=settings.data_dir / "imports",
         in_memory_paths=re.compile(f"{CREATE_PATH}|{UPLOAD_PATHS.pattern}"),
+    )
+    # Yativo's clients send `Idempotency-Key` on their writes too.
+    app.add_middleware(
+        IdempotencyMiddleware,
+        resolve_scope=idempotency_scope,
+        prefix=YATIVO.prefix,
+        spool_dir=settings.data_dir / "imports",
     )
     upload_limit = upload_body_limit(settings.max_document_bytes)
     app.add_middleware(

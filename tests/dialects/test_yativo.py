@@ -194,3 +194,17 @@ async def test_the_bearer_token_is_required(app_client: httpx.AsyncClient) -> No
     assert response.status_code == 401
     body = response.json()
     assert (body["status"], body["status_code"]) == ("error", 401)
+
+
+async def test_an_idempotency_key_replays_the_create_and_creates_one_customer(
+    client: httpx.AsyncClient, settings: Settings
+) -> None:
+    headers = {"Idempotency-Key": "yativo-create-1"}
+    first = await client.post(f"{BASE}/customer", json=SEED_BODY, headers=headers)
+    assert first.status_code == 200, first.text
+    again = await client.post(f"{BASE}/customer", json=SEED_BODY, headers=headers)
+    assert again.status_code == 200, again.text
+    assert again.headers["idempotent-replayed"] == "true"
+    assert again.json() == first.json()
+    assert len((await client.get("/v1/customers")).json()["data"]) == 1
+    assert len(_outbox(settings)) == 1
