@@ -149,13 +149,10 @@ ADVANCLY = Advancly()
 _ONBOARDING_CODES = {name: code for code, name in ADVANCLY_ONBOARDING_TYPES.items()}
 
 
-def _at(customer: dict[str, Any], path: str) -> Any:
-    value: Any = customer
-    for part in path.split("."):
-        if not isinstance(value, dict):
-            return None
-        value = value.get(part)
-    return value
+# Each field of the GET's object and where it sits in the canonical one (split once).
+_TOP = tuple((name, path) for name, path in FIELDS.items() if "." not in path)
+_NESTED = tuple((name, *path.split(".")) for name, path in FIELDS.items() if "." in path)
+_SKIPPED = {"corporate_customer_people"}
 
 
 def advancly_customer(customer: dict[str, Any]) -> dict[str, Any]:
@@ -164,10 +161,14 @@ def advancly_customer(customer: dict[str, Any]) -> dict[str, Any]:
         "borrower_id": customer["id"],
         "customer_type": "corporate" if customer["customer_type"] == "business" else "individual",
     }
-    for name, path in FIELDS.items():
-        if name == "corporate_customer_people":
-            continue
-        out[name] = _at(customer, path)
+    for name, path in _TOP:
+        if name not in _SKIPPED:
+            out[name] = customer[path]
+    for name, *parts in _NESTED:
+        value: Any = customer
+        for part in parts:
+            value = value.get(part) if isinstance(value, dict) else None
+        out[name] = value
     out["customer_onboarding_type"] = _ONBOARDING_CODES.get(customer["onboarding_type"] or "")
     out["bvn"] = customer["bvn"]
     out["status"] = customer["status"]
