@@ -54,6 +54,9 @@ TABLES = (
     "customers",
     "api_keys",
     "organizations",
+    "watchlist_aliases",
+    "watchlist_entries",
+    "watchlists",
 )
 
 os.environ.setdefault("CUSTOMERBASE_SECRET_KEY", TEST_SECRET)

@@ -45,6 +45,9 @@ from customerbase.kyc.page import KYC_PAGE_PATHS
 from customerbase.kyc.page import router as kyc_page_router
 from customerbase.onboarding.endpoints import router as onboarding_router
 from customerbase.organizations.auth import declare_security, idempotency_scope
+from customerbase.screening import service as screening
+from customerbase.screening.continuous import ContinuousScreening
+from customerbase.screening.endpoints import router as screening_router
 
 DESCRIPTION = """\
 Customer management for fintech and banking-as-a-service platforms: onboard individual and
@@ -87,6 +90,7 @@ def create_app(
     settings = settings or Settings()
     vault = load_vault(settings)
     owns_database = database is None
+    screening.configure(threshold=settings.screening_threshold)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -96,9 +100,21 @@ def create_app(
                 pool_size=settings.db_pool_size,
                 max_overflow=settings.db_max_overflow,
             )
+        # One database per server process: a request need not wait for a new lists' index.
+        screening.configure(serve_previous_while_building=True)
+        continuous = None
+        if settings.screening_interval > 0:
+            continuous = ContinuousScreening(
+                app.state.database, vault, interval=settings.screening_interval
+            )
+            continuous.start()
+        app.state.continuous_screening = continuous
         try:
             yield
         finally:
+            if continuous is not None:
+                await continuous.stop()
+            screening.configure(serve_previous_while_building=False)
             if owns_database:
                 await app.state.database.dispose()
 
@@ -150,14 +166,16 @@ def create_app(
     app.include_router(bulk_router)  # before /v1/customers/{key}
     app.include_router(onboarding_router)  # before /v1/customers/{customer_id}
     app.include_router(customers_router)
+    app.include_router(screening_router)
+    app.include_router(events_router)
+    app.include_router(accounts_router)
+    app.include_router(customer_data_router)
+    install_dialects(app)
     app.include_router(documents_router)
     app.include_router(person_documents_router)
     app.include_router(events_router)
-    install_dialects(app)
     app.include_router(kyc_router)
     app.include_router(kyc_page_router)
-    app.include_router(accounts_router)
-    app.include_router(customer_data_router)
     _mount_docs(app)
     _document_security(app)
 

@@ -35,6 +35,11 @@ blocks_app = typer.Typer(
     help="Identities blocked by the erasure of a blacklisted customer.", no_args_is_help=True
 )
 app.add_typer(blocks_app, name="blocks")
+watchlists_app = typer.Typer(
+    help="Sanctions lists (OFAC SDN, UN consolidated) and continuous screening.",
+    no_args_is_help=True,
+)
+app.add_typer(watchlists_app, name="watchlists")
 idempotency_app = typer.Typer(help="Idempotency-Keys of past requests.", no_args_is_help=True)
 app.add_typer(idempotency_app, name="idempotency")
 
@@ -477,6 +482,112 @@ def _print_import_summary(summary: dict[str, Any]) -> None:
         console.print(table)
         if len(report) > 20:
             console.print(f"... and {len(report) - 20:,} more (GET {summary['id']}/report)")
+
+
+@watchlists_app.command("import")
+def watchlists_import(
+    paths: Annotated[
+        list[Path],
+        typer.Argument(help="sdn.csv (with alt.csv), the UN's XML, or folders holding them"),
+    ],
+    rescreen: Annotated[
+        bool,
+        typer.Option(
+            "--rescreen/--no-rescreen",
+            help="Screen every customer again now (the server also does it in the background)",
+        ),
+    ] = False,
+) -> None:
+    """Import watchlists from their official files; a changed list gets a new version."""
+    from customerbase.app import load_vault
+    from customerbase.screening import continuous, formats, watchlists
+
+    try:
+        lists = formats.read_lists(paths)
+    except formats.WatchlistFormatError as exc:
+        _fail(str(exc))
+    vault = load_vault(_settings()) if rescreen else None
+
+    async def work(database: Database) -> dict[str, Any]:
+        results = []
+        with _watchlist_progress() as on_progress:
+            for parsed in lists:
+                async with database.write_session() as session:
+                    result = await watchlists.import_list(session, parsed, on_progress=on_progress)
+                results.append(result.as_dict())
+        summary: dict[str, Any] = {"lists": results}
+        if vault is not None:
+            with _rescreen_progress() as on_progress:
+                swept = await continuous.rescreen_customers(
+                    database, vault, on_progress=on_progress
+                )
+            summary["rescreen"] = swept.as_dict()
+        return summary
+
+    _print_json(_run(work))
+
+
+@watchlists_app.command("list")
+def watchlists_list() -> None:
+    """The imported lists, their versions and sizes."""
+    from customerbase.screening import watchlists
+
+    async def work(database: Database) -> list[dict[str, Any]]:
+        async with database.read_session() as session:
+            return await watchlists.list_watchlists(session)
+
+    _print_json(_run(work))
+
+
+@watchlists_app.command("rescreen")
+def watchlists_rescreen() -> None:
+    """Screen every customer not yet screened against the current lists (one sweep)."""
+    from customerbase.app import load_vault
+    from customerbase.screening import continuous
+
+    vault = load_vault(_settings())
+
+    async def work(database: Database) -> dict[str, Any]:
+        with _rescreen_progress() as on_progress:
+            swept = await continuous.rescreen_customers(database, vault, on_progress=on_progress)
+        return swept.as_dict()
+
+    _print_json(_run(work))
+
+
+@contextlib.contextmanager
+def _watchlist_progress() -> Iterator[Callable[[str, int, int], None] | None]:
+    """A Rich progress bar per list over its entries, on a terminal only."""
+    if not sys.stdout.isatty():
+        yield None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn()) as bar:
+        tasks: dict[str, Any] = {}
+
+        def update(list_name: str, done: int, total: int) -> None:
+            if list_name not in tasks:
+                tasks[list_name] = bar.add_task(list_name, total=total)
+            bar.update(tasks[list_name], completed=done, total=total)
+
+        yield update
+
+
+@contextlib.contextmanager
+def _rescreen_progress() -> Iterator[Callable[[int, int], None] | None]:
+    if not sys.stdout.isatty():
+        yield None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    with Progress(TextColumn("[bold]re-screening"), BarColumn(), MofNCompleteColumn()) as bar:
+        task = bar.add_task("customers", total=None)
+
+        def update(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        yield update
 
 
 def main() -> None:

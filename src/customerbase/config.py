@@ -33,6 +33,11 @@ class Settings(BaseSettings):
     # Pool sizes: PostgreSQL only; SQLite has its own fixed layout (see kit.db).
     db_pool_size: int = 10
     db_max_overflow: int = 10
+    # Sanctions screening: the match score from which a name is a potential match (0 to 1),
+    # and how often the server looks for customers screened against older lists (seconds;
+    # 0 turns continuous screening off in this process).
+    screening_threshold: float = Field(0.84, gt=0, le=1)
+    screening_interval: float = Field(30.0, ge=0)
     # KYC (see customerbase.kyc): the identity provider of each environment. The live
     # environment never uses the sandbox unless an operator sets it here explicitly.
     kyc_provider_test: str = "sandbox"

@@ -63,30 +63,24 @@ async def create_customer(body: CustomerCreate, request: Request) -> OrjsonRespo
     vault: Vault = request.app.state.vault
     async with database.fast.connection() as connection:
         tenant = await authenticate_request(request, connection)
-        fast = not (body.people or body.customer_documents or body.create_wallet)
-        if not database.fast.is_sqlite and fast:
+        if not database.fast.is_sqlite and not (
+            body.people or body.customer_documents or body.create_wallet
+        ):
             customer = await service.create_customer_fast(connection, vault, tenant, body)
     meta = None
-    if body.customer_documents:
-        # Not the one-statement fast path: one transaction holds the customer, its people,
-        # its documents and its wallet.
+    if body.customer_documents or body.people or database.fast.is_sqlite or body.create_wallet:
+        # Not the one-statement fast path: one transaction holds the customer and what comes
+        # with it (people, documents, a wallet), all or nothing. (SQLite writes always go
+        # through the write engine's one connection, which serialises them.)
         async with database.write_session() as session:
-            customer = await create_customer_with_documents(
-                session, vault, request.app.state.document_storage, tenant, body
-            )
-            if body.create_wallet:
-                meta = {"wallet": await accounts.open_wallet(session, tenant, customer)}
-    elif body.people:
-        # People inline: the customer and each person in one transaction, all or nothing.
-        async with database.write_session() as session:
-            customer = await create_customer_with_people(session, vault, tenant, body)
-            if body.create_wallet:
-                meta = {"wallet": await accounts.open_wallet(session, tenant, customer)}
-    elif database.fast.is_sqlite or body.create_wallet:
-        # SQLite writes go through the write engine's one connection, which serialises them;
-        # a customer with its wallet is one transaction of the write session.
-        async with database.write_session() as session:
-            customer = await service.create_customer(session, vault, tenant, body)
+            if body.customer_documents:
+                customer = await create_customer_with_documents(
+                    session, vault, request.app.state.document_storage, tenant, body
+                )
+            elif body.people:
+                customer = await create_customer_with_people(session, vault, tenant, body)
+            else:
+                customer = await service.create_customer(session, vault, tenant, body)
             if body.create_wallet:
                 meta = {"wallet": await accounts.open_wallet(session, tenant, customer)}
     if body.send_kyc_mail:

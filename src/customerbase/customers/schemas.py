@@ -632,6 +632,22 @@ class AddressOut(BaseModel):
     country: str | None = None
 
 
+class ScreeningHitOut(BaseModel):
+    """A sanctions screening hit: the list entry a name matched, and its review."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str
+    list: Literal["ofac_sdn", "un_consolidated"]
+    entry_id: str
+    name: str = Field(description="The entry's primary name")
+    matched_name: str = Field(description="The entry's name or alias that matched")
+    score: float = Field(ge=0, le=1)
+    status: Literal["open", "confirmed"]
+    reason: str | None
+    reviewed_at: datetime | None
+
+
 class CustomerOut(BaseModel):
     """A customer. Identity numbers are masked to their last four digits, the date of birth to
     its year; an erased customer keeps its id and status `deleted`, with no personal data."""
@@ -662,6 +678,8 @@ class CustomerOut(BaseModel):
     blacklist_reason: str | None
     kyc_tier: int = Field(ge=0, le=3)
     kyc_status: Literal["not_started", "pending", "approved", "rejected"]
+    screening_status: Literal["clear", "potential_match", "confirmed_match"]
+    screening_hits: list[ScreeningHitOut]
     kyc_link: str | None = Field(
         description="The hosted KYC page (signed, expiring, single-use), once a link is issued"
     )

@@ -13,6 +13,7 @@ from customerbase.kit.crypto import Vault
 from customerbase.kit.fastdb import Row, decode_json, decode_timestamp, decode_uuid
 from customerbase.kit.time import isoformat
 from customerbase.models import Customer
+from customerbase.screening.service import public_hits
 
 
 def _masked(last4: str | None) -> str | None:
@@ -53,6 +54,8 @@ RESPONSE_COLUMNS = (
     "blacklist_reason",
     "kyc_tier",
     "kyc_status",
+    "screening_status",
+    "screening_hits",
     "kyc_link",
     "tos_link",
     "tos_status",
@@ -132,6 +135,8 @@ def row_to_dict(row: Row, vault: Vault, organization_id: uuid.UUID) -> dict[str,
         "blacklist_reason": row["blacklist_reason"],
         "kyc_tier": row["kyc_tier"],
         "kyc_status": row["kyc_status"],
+        "screening_status": row["screening_status"],
+        "screening_hits": public_hits(decode_json(row["screening_hits"])),
         "kyc_link": row["kyc_link"],
         "tos_link": row["tos_link"],
         "tos_status": row["tos_status"],

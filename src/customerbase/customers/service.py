@@ -48,6 +48,7 @@ from customerbase.kit.time import utcnow
 from customerbase.models import Customer, CustomerConsent, CustomerPerson
 from customerbase.models.customer import ERASED_SEARCH_COLUMNS
 from customerbase.organizations.service import Tenant
+from customerbase.screening.service import screen_customer, screen_on_name_change
 
 
 def _scope(tenant: Tenant) -> Scope:
@@ -374,6 +375,7 @@ def build_customer(vault: Vault, tenant: Tenant, data: CustomerCreate) -> Custom
         blacklisted=False,
         kyc_tier=0,
         kyc_status="not_started",
+        screening_status="clear",
         tos_status="pending",
         rejection_reasons=[],
         identifiers_blocked=False,
@@ -517,6 +519,7 @@ async def create_customer(
     session: AsyncSession, vault: Vault, tenant: Tenant, data: CustomerCreate
 ) -> Customer:
     customer = build_customer(vault, tenant, data)
+    await screen_customer(session, customer)
     await blocks.ensure_not_blocked(
         session,
         vault,
@@ -565,6 +568,7 @@ async def create_customer_fast(
     autocommit statement; a unique index that fires is the duplicate check (409 naming the
     holder), so a lost race and a plain duplicate answer alike."""
     customer = build_customer(vault, tenant, data)
+    await screen_customer(connection, customer)
     pairs = blocks.identity_pairs(
         vault,
         tenant.organization_id,
@@ -766,6 +770,7 @@ async def update_customer(
         customer.metadata_ = metadata
         customer.updated_at = utcnow()
         refresh_search(customer)
+    await screen_on_name_change(session, customer, before)
     after = customer_to_dict(customer, vault)
     if changes_between(before, after):
         record(session, tenant, "customer.updated", after, customer_id=customer.id, before=before)

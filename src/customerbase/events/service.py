@@ -202,6 +202,9 @@ async def redact_customer_events(
             Event.organization_id == tenant.organization_id,
             Event.environment == tenant.environment,
             Event.customer_id == customer_id,
+            # The customer's own events (its object, its people, its consents); the events of
+            # what belongs to it (documents, accounts) carry no personal data to redact.
+            Event.type.startswith("customer."),
         )
         .values(data={"object": erased, "redacted": True})
     )

@@ -20,6 +20,9 @@ from customerbase.models.kyc_link import KycLink
 from customerbase.models.kyc_settings import KycSettings
 from customerbase.models.organization import Organization
 from customerbase.models.transaction import Transaction
+from customerbase.models.watchlist import Watchlist
+from customerbase.models.watchlist_alias import WatchlistAlias
+from customerbase.models.watchlist_entry import WatchlistEntry
 
 __all__ = [
     "APIKey",
@@ -42,4 +45,7 @@ __all__ = [
     "KycSettings",
     "Organization",
     "Transaction",
+    "Watchlist",
+    "WatchlistAlias",
+    "WatchlistEntry",
 ]

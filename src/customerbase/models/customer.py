@@ -111,6 +111,14 @@ class Customer(Base):
     archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     blacklisted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Sanctions screening (customerbase.screening): the status, the hits (dismissed ones kept,
+    # so that they do not come back), and the lists' token screened against (NULL: not yet).
+    screening_status: Mapped[str] = mapped_column(
+        String(20), default="clear", server_default="clear"
+    )
+    screening_hits: Mapped[list[dict[str, Any]] | None] = mapped_column(JSONType)
+    screened_version: Mapped[str | None] = mapped_column(String(200))
+    screened_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Folded copies for search (names "first last", then each part; email; reference; phone
     # digits with and without the country code). Cleared with the rest on erasure.
     search_name: Mapped[str | None] = mapped_column(SearchText)
@@ -141,4 +149,6 @@ class Customer(Base):
         Index(None, "organization_id", "environment", "phone_number"),
         Index(None, "organization_id", "environment", "created_at"),
         *(Index(None, "organization_id", "environment", name) for name in SEARCH_COLUMNS),
+        # Continuous screening finds the customers screened against older lists.
+        Index(None, "screened_version"),
     )
