@@ -49,11 +49,16 @@ BENCH_TOOLS = @command -v wrk >/dev/null && command -v pgbench >/dev/null || { \
 bench: $(VENV)/.installed-dev ## The benchmark beside its references (1M customers on PostgreSQL; about 15 min)
 	$(BENCH_TOOLS)
 	$(BIN)/python bench/run.py --mode full --postgres $(BENCH_POSTGRES) $(BENCH_ARGS)
+	$(BIN)/python bench/webhooks.py --postgres $(BENCH_POSTGRES)
 
 .PHONY: bench-quick
 bench-quick: $(VENV)/.installed-dev ## The same, smaller and shorter (100k customers; about 3 min)
 	$(BENCH_TOOLS)
 	$(BIN)/python bench/run.py --mode quick --postgres $(BENCH_POSTGRES) $(BENCH_ARGS)
+
+.PHONY: bench-webhooks
+bench-webhooks: $(VENV)/.installed-dev ## Webhook deliveries/s from one worker and commit-to-first-attempt p99 (about 1 min)
+	$(BIN)/python bench/webhooks.py --postgres $(BENCH_POSTGRES) $(BENCH_ARGS)
 
 .PHONY: lint
 lint: $(VENV)/.installed-dev ## ruff (check mode) and mypy (strict on src/)

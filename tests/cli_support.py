@@ -34,6 +34,7 @@ def cli_env(data_dir: Path, database_url: str | None = None, **extra: str) -> di
     """The current environment without any CUSTOMERBASE_ setting, then the given ones."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("CUSTOMERBASE_")}
     env["CUSTOMERBASE_DATA_DIR"] = str(data_dir)
+    env["CUSTOMERBASE_EMBEDDED_WORKER"] = "0"  # a test that wants it passes "1"
     if database_url is not None:
         env["CUSTOMERBASE_DATABASE_URL"] = database_url
     env.update(extra)

@@ -40,6 +40,8 @@ TABLES = (
     "transactions",
     "cards",
     "accounts",
+    "webhook_deliveries",
+    "webhook_endpoints",
     "idempotency_keys",
     "kyc_checks",
     "kyc_links",
@@ -141,7 +143,7 @@ async def database(database_url: str) -> AsyncIterator[Database]:
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    return Settings(data_dir=tmp_path / "data", secret_key=TEST_SECRET)
+    return Settings(data_dir=tmp_path / "data", secret_key=TEST_SECRET, embedded_worker=False)
 
 
 @pytest.fixture

@@ -78,6 +78,16 @@ OPERATIONS = [
     "GET /v1/customers/{key}/history",
     "GET /v1/events",
     "GET /v1/events/{event_id}",
+    "POST /v1/webhook_endpoints",
+    "GET /v1/webhook_endpoints",
+    "GET /v1/webhook_endpoints/{endpoint_id}",
+    "PATCH /v1/webhook_endpoints/{endpoint_id}",
+    "DELETE /v1/webhook_endpoints/{endpoint_id}",
+    "POST /v1/webhook_endpoints/{endpoint_id}/disable",
+    "POST /v1/webhook_endpoints/{endpoint_id}/enable",
+    "POST /v1/webhook_endpoints/{endpoint_id}/rotate_secret",
+    "GET /v1/webhook_endpoints/{endpoint_id}/deliveries",
+    "POST /v1/webhook_endpoints/{endpoint_id}/deliveries/{delivery_id}/retry",
     "GET /v1/customers/{customer_id}/documents",
     "GET /v1/customers/{customer_id}/documents/{document_id}",
     "DELETE /v1/customers/{customer_id}/documents/{document_id}",
@@ -435,7 +445,15 @@ async def seed(client: httpx.AsyncClient) -> dict[str, list[str]]:
     lookups = ids + [c["reference"] for c in created[:2]] + [created[0]["email"]]
     events = await client.get("/v1/events", params={"take": 5})
     assert events.status_code == 200, events.text
+    endpoints = []
+    for url in ("https://8.8.8.8/hooks", "http://1.1.1.1:8080/in"):
+        response = await client.post(
+            "/v1/webhook_endpoints", json={"url": url, "events": ["customer.*"]}
+        )
+        assert response.status_code == 201, response.text
+        endpoints.append(response.json()["data"]["id"])
     return {
+        "endpoint_id": endpoints,
         "customer_id": ids,
         "key": lookups,
         "account_id": accounts,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import logging
@@ -48,6 +49,7 @@ from customerbase.organizations.auth import declare_security, idempotency_scope
 from customerbase.screening import service as screening
 from customerbase.screening.continuous import ContinuousScreening
 from customerbase.screening.endpoints import router as screening_router
+from customerbase.webhooks.endpoints import router as webhooks_router
 
 DESCRIPTION = """\
 Customer management for fintech and banking-as-a-service platforms: onboard individual and
@@ -100,6 +102,20 @@ def create_app(
                 pool_size=settings.db_pool_size,
                 max_overflow=settings.db_max_overflow,
             )
+        stop_worker = asyncio.Event()
+        worker = None
+        if settings.embedded_worker:
+            from customerbase.webhooks.worker import run_worker
+
+            worker = asyncio.create_task(
+                run_worker(
+                    app.state.database,
+                    vault,
+                    stop_worker,
+                    allow_private=settings.webhook_allow_private,
+                    lease_seconds=settings.webhook_lease_seconds,
+                )
+            )
         # One database per server process: a request need not wait for a new lists' index.
         screening.configure(serve_previous_while_building=True)
         continuous = None
@@ -112,6 +128,9 @@ def create_app(
         try:
             yield
         finally:
+            if worker is not None:
+                stop_worker.set()
+                await worker
             if continuous is not None:
                 await continuous.stop()
             screening.configure(serve_previous_while_building=False)
@@ -170,10 +189,10 @@ def create_app(
     app.include_router(events_router)
     app.include_router(accounts_router)
     app.include_router(customer_data_router)
+    app.include_router(webhooks_router)
     install_dialects(app)
     app.include_router(documents_router)
     app.include_router(person_documents_router)
-    app.include_router(events_router)
     app.include_router(kyc_router)
     app.include_router(kyc_page_router)
     _mount_docs(app)

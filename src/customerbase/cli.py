@@ -210,6 +210,45 @@ def serve(
     raise typer.Exit(code=code)
 
 
+@app.command()
+def worker(
+    concurrency: Annotated[
+        int, typer.Option(help="Deliveries in flight at once", min=1, max=1000)
+    ] = 128,
+) -> None:
+    """Deliver webhooks from the outbox until stopped (SIGTERM or Ctrl-C).
+
+    Several workers may run against one PostgreSQL database: they share the work and never
+    send one attempt twice. On SQLite run one (the server's embedded worker is one: turn it off
+    with CUSTOMERBASE_EMBEDDED_WORKER=0 to run this instead)."""
+    import signal
+
+    from customerbase.app import load_vault
+    from customerbase.webhooks.worker import run_worker
+
+    settings = _settings()
+    _configure_logging(settings.log_level)
+    vault = load_vault(settings)
+
+    async def work(database: Database) -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, stop.set)
+        typer.echo(f"customerbase worker delivering webhooks from {database.dialect}")
+        await run_worker(
+            database,
+            vault,
+            stop,
+            allow_private=settings.webhook_allow_private,
+            lease_seconds=settings.webhook_lease_seconds,
+            concurrency=concurrency,
+        )
+
+    _run(work)
+    typer.echo("customerbase worker stopped")
+
+
 def _configure_logging(level: str) -> None:
     logging.basicConfig(
         level=level.upper(),

@@ -33,6 +33,14 @@ class Settings(BaseSettings):
     # Pool sizes: PostgreSQL only; SQLite has its own fixed layout (see kit.db).
     db_pool_size: int = 10
     db_max_overflow: int = 10
+    # The server process delivers webhooks itself (an embedded worker) unless this is off;
+    # `customerbase worker` runs the same loop on its own.
+    embedded_worker: bool = True
+    # Webhook URLs may point at private, loopback and link-local addresses (development, tests).
+    webhook_allow_private: bool = False
+    # How long a worker holds a claimed delivery: one that dies mid-send leaves the delivery
+    # due again after this. Longer than the 15 s a receiver has to answer.
+    webhook_lease_seconds: float = Field(60.0, ge=16.0)
     # Sanctions screening: the match score from which a name is a potential match (0 to 1),
     # and how often the server looks for customers screened against older lists (seconds;
     # 0 turns continuous screening off in this process).

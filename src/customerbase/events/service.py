@@ -149,6 +149,7 @@ def event_rows(
         "api_version": API_VERSION,
         "data": data,
         "created_at": now,
+        "dispatched_at": None,  # webhook delivery: not fanned out yet
     }
     audit = None
     if customer_id is not None:

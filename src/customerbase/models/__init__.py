@@ -23,6 +23,8 @@ from customerbase.models.transaction import Transaction
 from customerbase.models.watchlist import Watchlist
 from customerbase.models.watchlist_alias import WatchlistAlias
 from customerbase.models.watchlist_entry import WatchlistEntry
+from customerbase.models.webhook_delivery import WebhookDelivery
+from customerbase.models.webhook_endpoint import WebhookEndpoint
 
 __all__ = [
     "APIKey",
@@ -48,4 +50,6 @@ __all__ = [
     "Watchlist",
     "WatchlistAlias",
     "WatchlistEntry",
+    "WebhookDelivery",
+    "WebhookEndpoint",
 ]

@@ -4,7 +4,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, Uuid
+from sqlalchemy import ForeignKey, Index, String, Uuid, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from customerbase.models.base import Base, JSONType, UTCDateTime
@@ -31,9 +31,17 @@ class Event(Base):
     api_version: Mapped[str] = mapped_column(String(16))
     data: Mapped[dict[str, Any]] = mapped_column(JSONType)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # When the webhook worker fanned the event out to its deliveries (NULL: not yet).
+    dispatched_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
 
     __table_args__ = (
         Index(None, "organization_id", "environment", "id"),
         Index(None, "organization_id", "environment", "customer_id", "id"),
         Index(None, "organization_id", "environment", "type", "id"),
+        Index(
+            "ix_events_undispatched",
+            "id",
+            postgresql_where=text("dispatched_at IS NULL"),
+            sqlite_where=text("dispatched_at IS NULL"),
+        ),
     )
