@@ -456,10 +456,10 @@ async def seed(client: httpx.AsyncClient) -> dict[str, list[str]]:
         "endpoint_id": endpoints,
         "customer_id": ids,
         "key": lookups,
+        "event_id": [event["id"] for event in events.json()["data"]],
         "account_id": accounts,
         "card_id": cards,
         "transaction_id": transactions,
-        "event_id": [event["id"] for event in events.json()["data"]],
     }
 
 
