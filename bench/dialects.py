@@ -4,7 +4,8 @@
 
 Creates a throw-away database (PostgreSQL when --postgres names a server, else SQLite in a
 temporary directory), fills one tenant through /v1, then times interleaved rounds of GETs by
-id and first list pages through /v1, Bloc and Bitnob over the ASGI transport, sequentially.
+id and first list pages through /v1, Bloc, Bitnob, Yativo and Advancly over the ASGI
+transport, sequentially.
 Prints the median wall-clock µs per request of each and its ratio to /v1 (the requests/s
 ratio), and the same for this process's CPU time (client, app and SQLite; PostgreSQL's backend
 is not counted), which a shared machine's load disturbs less.
@@ -38,11 +39,15 @@ PATHS = {
         "/v1": "/v1/customers/{id}",
         "bloc": "/compat/bloc/v1/customers/{id}",
         "bitnob": "/compat/bitnob/api/v1/customers/{id}",
+        "yativo": "/compat/yativo/customer/{id}",
+        "advancly": "/compat/advancly/api/v2/client/customers?customer_id={id}",
     },
     "list, first page": {
         "/v1": "/v1/customers?take=20",
         "bloc": "/compat/bloc/v1/customers?per_page=20",
         "bitnob": "/compat/bitnob/api/v1/customers?take=20",
+        "yativo": "/compat/yativo/customer?per_page=20",
+        "advancly": "/compat/advancly/api/v2/client/customers?page_size=20",
     },
 }
 
@@ -116,7 +121,7 @@ async def main() -> None:
                 for name, values in samples.items():
                     median, median_cpu = statistics.median(values), statistics.median(cpu[name])
                     print(
-                        f"  {operation:18} {name:7} {median:8.0f} µs {base / median:5.2f}×"
+                        f"  {operation:18} {name:8} {median:8.0f} µs {base / median:5.2f}×"
                         f"   CPU {median_cpu:6.0f} µs {base_cpu / median_cpu:5.2f}×"
                     )
         await database.dispose()

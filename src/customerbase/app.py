@@ -27,6 +27,8 @@ from customerbase.customers.bulk_endpoints import IMPORTS_PATH, MAX_IMPORT_BYTES
 from customerbase.customers.bulk_endpoints import router as bulk_router
 from customerbase.customers.endpoints import router as customers_router
 from customerbase.dialects import COMPAT_PREFIX, install_dialects
+from customerbase.dialects.advancly import ONBOARDING_PATHS as ADVANCLY_ONBOARDING_PATHS
+from customerbase.dialects.yativo import YATIVO
 from customerbase.documents.endpoints import UPLOAD_PATHS, upload_body_limit
 from customerbase.documents.endpoints import people_router as person_documents_router
 from customerbase.documents.endpoints import router as documents_router
@@ -156,13 +158,24 @@ def create_app(
         spool_dir=settings.data_dir / "imports",
         in_memory_paths=re.compile(f"{CREATE_PATH}|{UPLOAD_PATHS.pattern}"),
     )
+    # Yativo's clients send `Idempotency-Key` on their writes too.
+    app.add_middleware(
+        IdempotencyMiddleware,
+        resolve_scope=idempotency_scope,
+        prefix=YATIVO.prefix,
+        spool_dir=settings.data_dir / "imports",
+    )
     upload_limit = upload_body_limit(settings.max_document_bytes)
     app.add_middleware(
         EdgeMiddleware,
         max_body_bytes=MAX_BODY_BYTES,
         headers_by_prefix=EDGE_HEADERS,
         # A create may carry documents inline (Advancly's customer_documents).
-        body_limits={IMPORTS_PATH: MAX_IMPORT_BYTES, CREATE_PATH: upload_limit + MAX_BODY_BYTES},
+        body_limits={
+            IMPORTS_PATH: MAX_IMPORT_BYTES,
+            CREATE_PATH: upload_limit + MAX_BODY_BYTES,
+            **dict.fromkeys(ADVANCLY_ONBOARDING_PATHS, upload_limit + MAX_BODY_BYTES),
+        },
         body_limit_patterns=[
             (UPLOAD_PATHS, upload_limit),
             # The hosted KYC page posts an ID document and a selfie, as multipart.

@@ -1,6 +1,6 @@
 """No client input gets a 5xx from a dialect, and every answer is in the dialect's envelope:
 Hypothesis sends bodies and query strings made of the dialect's own field names (and others)
-with any JSON values, to every call of Bloc and Bitnob."""
+with any JSON values, to every call of Bloc, Bitnob, Yativo and Advancly."""
 
 from __future__ import annotations
 
@@ -42,6 +42,41 @@ BITNOB_FIELDS = [
     "blacklist",
     "reason",
 ]
+YATIVO_FIELDS = [
+    "customer_name",
+    "customer_email",
+    "customer_phone",
+    "customer_country",
+    "customer_type",
+    "send_kyc_mail",
+]
+ADVANCLY_FIELDS = [
+    "first_name",
+    "last_name",
+    "gender",
+    "date_of_birth",
+    "customer_unique_identifier",
+    "next_of_kin_email",
+    "next_of_kin_phone_number",
+    "next_of_kin_country",
+    "phone_number",
+    "email",
+    "bank_code",
+    "bank_account_number",
+    "address",
+    "city",
+    "country_code",
+    "customer_onboarding_type",
+    "partner_date_registered",
+    "tax_identification_number",
+    "create_wallet",
+    "customer_documents",
+    "company_name",
+    "business_registration_number",
+    "business_registration_date",
+    "corporate_customer_people",
+    "data",
+]
 LIST_PARAMS = [
     "page",
     "take",
@@ -53,6 +88,14 @@ LIST_PARAMS = [
     "q",
     "created_from",
     "kyc_tier",
+    "per_page",
+    "customer_type",
+    "from_date",
+    "to_date",
+    "customer_id",
+    "phone_number",
+    "identity_number",
+    "page_size",
 ]
 
 json_values = st.recursive(
@@ -94,17 +137,24 @@ keys = st.text(min_size=1, max_size=40).filter(lambda k: "/" not in k and k not 
 
 BLOC_KEYS = ["success", "data", "message"]
 BITNOB_KEYS = ["status", "message", "data"]
+YATIVO_KEYS = ["status", "status_code", "message", "data"]
+ADVANCLY_KEYS = ["message", "status", "status_code", "data"]
+# The value of the envelope's flag on success, per dialect (Yativo's is a word).
+SUCCESS = {"success": True, "status": True}
 
 
 def _check(response: httpx.Response, envelope: list[str]) -> None:
     assert response.status_code < 500, response.text
     body = response.json()
-    flag = envelope[0]
+    flag = "success" if "success" in envelope else "status"
+    yativo = envelope == YATIVO_KEYS
     if response.status_code < 400:
-        assert body[flag] is True, response.text
+        assert body[flag] == ("success" if yativo else True), response.text
         return
     assert sorted(body) == sorted([*envelope, "error"]), response.text
-    assert body[flag] is False
+    assert body[flag] == ("error" if yativo else False)
+    if "status_code" in envelope:
+        assert body["status_code"] == response.status_code
     assert body["data"] is None
     assert isinstance(body["message"], str)
     assert body["message"]
@@ -114,7 +164,7 @@ def _check(response: httpx.Response, envelope: list[str]) -> None:
         assert body["error"]["fields"], response.text
 
 
-@pytest.mark.parametrize("dialect", ["bloc", "bitnob"])
+@pytest.mark.parametrize("dialect", ["bloc", "bitnob", "yativo", "advancly"])
 async def test_no_5xx_and_the_dialects_envelope_for_generated_requests(
     client: httpx.AsyncClient, dialect: str
 ) -> None:
@@ -127,7 +177,7 @@ async def test_no_5xx_and_the_dialects_envelope_for_generated_requests(
             "first_name": "Seed",
             "last_name": "Customer",
         }
-    else:
+    elif dialect == "bitnob":
         base, fields, envelope = "/compat/bitnob/api/v1", BITNOB_FIELDS, BITNOB_KEYS
         seed = {
             "email": "seed@example.com",
@@ -135,18 +185,53 @@ async def test_no_5xx_and_the_dialects_envelope_for_generated_requests(
             "firstName": "Seed",
             "lastName": "Customer",
         }
-    created = await client.post(f"{base}/customers", json=seed)
-    assert created.status_code == 201, created.text
-    seeded = created.json()["data"]["id"]
-    calls = [
-        ("POST", "/customers"),
-        ("PUT", "/customers/{id}"),
-        ("GET", "/customers"),
-        ("GET", "/customers/{id}"),
-    ]
+    elif dialect == "yativo":
+        base, fields, envelope = "/compat/yativo", YATIVO_FIELDS, YATIVO_KEYS
+        seed = {
+            "customer_name": "Seed Customer",
+            "customer_email": "seed@example.com",
+            "customer_phone": "+2348012345678",
+            "send_kyc_mail": False,
+        }
+    else:
+        base = "/compat/advancly/api/v2/client/customers"
+        fields, envelope = ADVANCLY_FIELDS, ADVANCLY_KEYS
+        seed = {
+            "first_name": "Seed",
+            "last_name": "Customer",
+            "email": "seed@example.com",
+            "phone_number": "+2348012345678",
+        }
+    if dialect == "yativo":
+        created = await client.post(f"{base}/customer", json=seed)
+        assert created.status_code == 200, created.text
+        seeded = created.json()["data"]["id"]
+        calls = [("POST", "/customer"), ("GET", "/customer"), ("GET", "/customer/{id}")]
+    elif dialect == "advancly":
+        created = await client.post(f"{base}/onboard_individual", json=seed)
+        assert created.status_code == 201, created.text
+        seeded = created.json()["borrower_id"]
+        calls = [
+            ("POST", "/onboard_individual"),
+            ("POST", "/onboard_corporate"),
+            ("GET", ""),
+            ("POST", "/data/orders?email=seed@example.com"),
+            ("POST", "/data/stock?phone_number=%2B2348012345678"),
+            ("POST", "/data/orders?identity_number={id}"),
+        ]
+    else:
+        created = await client.post(f"{base}/customers", json=seed)
+        assert created.status_code == 201, created.text
+        seeded = created.json()["data"]["id"]
+        calls = [
+            ("POST", "/customers"),
+            ("PUT", "/customers/{id}"),
+            ("GET", "/customers"),
+            ("GET", "/customers/{id}"),
+        ]
     if dialect == "bloc":
         calls += [("PUT", "/customers/{id}/archive"), ("POST", "/customers/unarchive/{id}")]
-    else:
+    elif dialect == "bitnob":
         calls += [("POST", "/customers/{id}/blacklist")]
 
     def send(method: str, path: str, **kwargs: Any) -> httpx.Response:
@@ -166,7 +251,7 @@ async def test_no_5xx_and_the_dialects_envelope_for_generated_requests(
         method, template = data.draw(st.sampled_from(calls), label="call")
         key = seeded if data.draw(st.booleans(), label="seeded") else data.draw(keys, label="key")
         path = template.format(id=quote(key, safe=""))
-        if method == "GET" and template == "/customers":
+        if method == "GET" and template in {"/customers", "/customer", ""}:
             _check(send(method, path, params=data.draw(queries, label="query")), envelope)
         elif method == "GET":
             _check(send(method, path), envelope)

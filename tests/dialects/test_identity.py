@@ -146,3 +146,86 @@ async def test_writes_through_the_dialects_record_their_events_and_history(
     ]
     events = (await client.get("/v1/events")).json()["data"]
     assert len(events) == 6
+
+
+YATIVO = "/compat/yativo"
+ADVANCLY = "/compat/advancly/api/v2/client/customers"
+
+
+async def test_created_in_yativo_found_and_blacklisted_in_bitnob_is_blacklisted_in_v1(
+    client: httpx.AsyncClient,
+) -> None:
+    """The issue's round trip: Yativo -> Bitnob by email -> blacklisted there -> /v1; Bloc's
+    `status` stays as Bloc defines it, and Advancly's GET finds the same customer."""
+    created = await client.post(
+        f"{YATIVO}/customer",
+        json={
+            "customer_name": "Emmanuel A Towoju",
+            "customer_email": "tbash7676@gmail.com",
+            "customer_phone": "+2349039395114",
+            "customer_country": "USA",
+            "send_kyc_mail": False,
+        },
+    )
+    assert created.status_code == 200, created.text
+    yativo = created.json()["data"]
+
+    found = await client.get(f"{BITNOB}/customers/tbash7676@gmail.com")
+    assert found.status_code == 200, found.text
+    bitnob = found.json()["data"]
+    assert bitnob["id"] == yativo["id"]
+    assert (bitnob["firstName"], bitnob["lastName"]) == ("Emmanuel", "Towoju")
+    assert bitnob["createdAt"] == yativo["created_at"]
+    blacklisted = await client.post(
+        f"{BITNOB}/customers/{bitnob['id']}/blacklist", json={"blacklist": True}
+    )
+    assert blacklisted.status_code == 200, blacklisted.text
+
+    canonical = (await client.get(f"/v1/customers/{yativo['id']}")).json()["data"]
+    assert canonical["blacklisted"] is True
+    assert canonical["kyc_link"] == yativo["kyc_link"]
+    bloc = (await client.get(f"{BLOC}/customers/{yativo['id']}")).json()["data"]
+    assert (bloc["status"], bloc["full_name"]) == ("active", "Towoju Emmanuel A")
+    again = (await client.get(f"{YATIVO}/customer/{yativo['id']}")).json()["data"]
+    assert again["id"] == yativo["id"]
+    advancly = (await client.get(ADVANCLY, params={"email": "tbash7676@gmail.com"})).json()
+    assert [c["borrower_id"] for c in advancly["data"]] == [yativo["id"]]
+    assert advancly["data"][0]["country_code"] == "US"
+
+
+async def test_onboarded_in_advancly_is_the_same_customer_in_every_dialect(
+    client: httpx.AsyncClient,
+) -> None:
+    onboarded = await client.post(
+        f"{ADVANCLY}/onboard_individual",
+        json={
+            "first_name": "Amaka",
+            "last_name": "Obi",
+            "gender": "female",
+            "date_of_birth": "1993-08-21",
+            "customer_unique_identifier": "adv-cust-001",
+            "phone_number": "08039990000",
+            "email": "amaka@example.com",
+            "address": "12 Allen Avenue",
+            "country_code": "NG",
+            "customer_onboarding_type": 2,
+            "create_wallet": False,
+        },
+    )
+    assert onboarded.status_code == 201, onboarded.text
+    customer_id = onboarded.json()["borrower_id"]
+    by_reference = (await client.get(f"{BITNOB}/customers/adv-cust-001")).json()["data"]
+    assert by_reference["id"] == customer_id
+    bloc = (await client.get(f"{BLOC}/customers/{customer_id}")).json()["data"]
+    assert (bloc["full_name"], bloc["phone_number"]) == ("Obi Amaka", "08039990000")
+    assert bloc["address"] == {"street": "12 Allen Avenue"}
+    yativo = (await client.get(f"{YATIVO}/customer/amaka@example.com")).json()["data"]
+    assert (yativo["id"], yativo["full_name"], yativo["type"]) == (
+        customer_id,
+        "Amaka Obi",
+        "individual",
+    )
+    renamed = await client.put(f"{BLOC}/customers/{customer_id}", json={"first_name": "Ada"})
+    assert renamed.status_code == 200, renamed.text
+    listed = (await client.get(ADVANCLY, params={"customer_id": customer_id})).json()["data"]
+    assert listed[0]["first_name"] == "Ada"

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from customerbase.dialects import bitnob, bloc
+from customerbase.dialects import advancly, bitnob, bloc, yativo
 
 # The prefix every dialect lives under (responses there carry personal data, like /v1's).
 COMPAT_PREFIX = "/compat"
@@ -15,3 +15,5 @@ COMPAT_PREFIX = "/compat"
 def install_dialects(app: FastAPI) -> None:
     bloc.install(app)
     bitnob.install(app)
+    yativo.install(app)
+    advancly.install(app)

@@ -14,16 +14,20 @@ serializer from the canonical customer dict, and add its router in `dialects/__i
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any, ClassVar, TypeVar
 
 from fastapi import APIRouter, FastAPI, Request
 from pydantic import BaseModel, ValidationError
 from starlette.responses import Response
 
+from customerbase.accounts import service as accounts
 from customerbase.customers import service
 from customerbase.customers.queries import CustomerQueries
+from customerbase.customers.schemas import CustomerCreate
 from customerbase.customers.serializers import row_to_dict
+from customerbase.documents.flows import create_customer_with_documents
 from customerbase.kit.db import Database
 from customerbase.kit.edge import request_id_of
 from customerbase.kit.envelope import OrjsonResponse
@@ -31,7 +35,10 @@ from customerbase.kit.errors import FieldError, ValidationFailed
 from customerbase.kit.handlers import field_errors, register_error_renderer
 from customerbase.kit.ids import parse_uuid
 from customerbase.kit.routing import JsonRoute
+from customerbase.models import Customer
+from customerbase.onboarding.service import create_customer_with_people
 from customerbase.organizations.auth import authenticate_request, authenticated_read
+from customerbase.organizations.service import Tenant
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -58,15 +65,67 @@ async def read_customer(request: Request, key: str) -> dict[str, Any]:
     return row_to_dict(row, request.app.state.vault, tenant.organization_id)
 
 
+@dataclass(frozen=True, slots=True)
+class Created:
+    tenant: Tenant
+    customer: Customer
+    data: CustomerCreate
+    wallet: dict[str, Any] | None
+
+
+async def create_customer(request: Request, parse: Callable[[], CustomerCreate]) -> Created:
+    """What `POST /v1/customers` does with a body, for a dialect: authenticate, then `parse`
+    the provider's body, then create through the same service paths (the one-statement fast
+    path on PostgreSQL; one write transaction with the people, the documents or the wallet)."""
+    database: Database = request.app.state.database
+    vault = request.app.state.vault
+    customer: Customer | None = None
+    async with database.fast.connection() as connection:
+        tenant = await authenticate_request(request, connection)
+        data = parse()
+        inline = data.people or data.customer_documents or data.create_wallet
+        if not database.fast.is_sqlite and not inline:
+            customer = await service.create_customer_fast(connection, vault, tenant, data)
+    wallet = None
+    if customer is None:
+        async with database.write_session() as session:
+            if data.customer_documents:
+                storage = request.app.state.document_storage
+                customer = await create_customer_with_documents(
+                    session, vault, storage, tenant, data
+                )
+            elif data.people:
+                customer = await create_customer_with_people(session, vault, tenant, data)
+            else:
+                customer = await service.create_customer(session, vault, tenant, data)
+            if data.create_wallet:
+                wallet = await accounts.open_wallet(session, tenant, customer)
+    return Created(tenant, customer, data, wallet)
+
+
 def renamed(field: str, names: Mapping[str, str]) -> str:
-    """`field` (a dotted path) under the names of `names`; a nested path renames its first
-    segment (`address.street`); a name `names` lacks stays as it is."""
+    """`field` (a dotted path) under the names of `names`; a nested path renames its longest
+    named prefix (`address.street`, `next_of_kin.address.city`, `people[0].email`); a name
+    `names` lacks stays as it is."""
     if field in names:
         return names[field]
-    head, dot, rest = field.partition(".")
-    if dot and head in names:
-        return f"{names[head]}.{rest}"
+    cuts = [i for i, char in enumerate(field) if char in ".["]
+    for cut in reversed(cuts):
+        head = field[:cut]
+        if head in names:
+            return names[head] + field[cut:]
     return field
+
+
+def _put(target: dict[str, Any], path: str, value: Any) -> None:
+    """Set a dotted canonical path (`bank_account.bank_code`) in a nested body."""
+    *parents, leaf = path.split(".")
+    for parent in parents:
+        child = target.get(parent)
+        if not isinstance(child, dict):
+            child = target[parent] = {}
+        target = child
+    target[leaf] = value
 
 
 def _scalar_as_text(value: Any) -> Any:
@@ -88,6 +147,8 @@ class Dialect:
     status_codes: ClassVar[Mapping[int, int]] = {}
     # the provider's fields whose clients may send numbers for text
     numeric_text_fields: ClassVar[frozenset[str]] = frozenset()
+    # whether the provider's clients send "" for a field they have no value for (Advancly)
+    blank_is_absent: ClassVar[bool] = False
 
     # --- Envelopes ------------------------------------------------------------------------
 
@@ -144,26 +205,36 @@ class Dialect:
         accepted: Mapping[str, str],
         *,
         defaults: Mapping[str, Any] | None = None,
+        faults: list[FieldError] | None = None,
     ) -> M:
         """Validate the provider's `values` with a canonical model. `accepted` maps each field
-        the dialect takes to its canonical name; any other field is refused (422 naming it).
-        Errors name the provider's fields."""
-        canonical: dict[str, Any] = dict(defaults or {})
-        unknown: list[FieldError] = []
+        the dialect takes to its canonical name (a dotted path for a nested one); any other
+        field is refused (422 naming it). Errors name the provider's fields; `faults` are the
+        dialect's own translation errors, reported with the model's."""
+        canonical: dict[str, Any] = {}
+        for path, value in (defaults or {}).items():
+            _put(canonical, path, value)
+        unknown: list[FieldError] = list(faults or ())
         for key, value in values.items():
             name = accepted.get(key)
             if name is None:
                 unknown.append(FieldError(key, NOT_ALLOWED))
-            else:
-                canonical[name] = (
-                    _scalar_as_text(value) if key in self.numeric_text_fields else value
+            elif not (self.blank_is_absent and value == ""):
+                _put(
+                    canonical,
+                    name,
+                    _scalar_as_text(value) if key in self.numeric_text_fields else value,
                 )
         if unknown:
             # An extra key the canonical model refuses, so that it also names every other
             # fault of the body (such as the names a customer's type requires) at once.
             canonical[_UNKNOWN] = None
-        names = {canonical_name: key for key, canonical_name in accepted.items()}
+        names = {
+            **self.field_names,
+            **{canonical_name: key for key, canonical_name in accepted.items()},
+        }
         errors: list[FieldError] = []
+        faulted = {fault.field for fault in faults or ()}
         result: M | None = None
         try:
             result = model.model_validate(canonical)
@@ -171,7 +242,10 @@ class Dialect:
             for item in field_errors(exc.errors()):
                 if item.field == _UNKNOWN:
                     continue
-                errors.append(FieldError(renamed(item.field, names), item.message))
+                error = FieldError(renamed(item.field, names), item.message)
+                # One message a field: the dialect's own fault, else the model's first.
+                if error.field not in faulted and error not in errors:
+                    errors.append(error)
         if unknown or errors or result is None:
             raise DialectValidationFailed.for_fields(unknown + errors)
         return result
