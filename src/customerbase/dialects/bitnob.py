@@ -23,6 +23,7 @@ from customerbase.customers.schemas import (
 )
 from customerbase.customers.serializers import customer_to_dict, row_to_dict
 from customerbase.dialects.base import Dialect, read_customer
+from customerbase.dialects.base import create_customer as create_through_services
 from customerbase.kit.crypto import Vault
 from customerbase.kit.db import Database
 from customerbase.kit.dependencies import VaultDep, WriteSessionDep
@@ -128,16 +129,12 @@ async def create_customer(
     body: Annotated[dict[str, Any], Body()], request: Request
 ) -> OrjsonResponse:
     """Create a customer (Bitnob)."""
-    database: Database = request.app.state.database
     vault: Vault = request.app.state.vault
-    async with database.fast.connection() as connection:
-        tenant = await authenticate_request(request, connection)
-        data = BITNOB.parse(CustomerCreate, body, CREATE_FIELDS)
-        if not database.fast.is_sqlite:
-            customer = await service.create_customer_fast(connection, vault, tenant, data)
-    if database.fast.is_sqlite:
-        async with database.write_session() as session:
-            customer = await service.create_customer(session, vault, tenant, data)
+    customer = (
+        await create_through_services(
+            request, lambda: BITNOB.parse(CustomerCreate, body, CREATE_FIELDS)
+        )
+    ).customer
     return BITNOB.success(
         bitnob_customer(customer_to_dict(customer, vault)),
         "Customer created successfully",

@@ -21,6 +21,7 @@ from customerbase.customers import service
 from customerbase.customers.schemas import CustomerCreate, CustomerListParams, CustomerUpdate
 from customerbase.customers.serializers import customer_to_dict, row_to_dict
 from customerbase.dialects.base import Dialect, read_customer
+from customerbase.dialects.base import create_customer as create_through_services
 from customerbase.kit.crypto import Vault
 from customerbase.kit.db import Database
 from customerbase.kit.dependencies import VaultDep, WriteSessionDep
@@ -190,16 +191,15 @@ async def create_customer(
     body: Annotated[dict[str, Any], Body()], request: Request
 ) -> OrjsonResponse:
     """Create a customer (Bloc)."""
-    database: Database = request.app.state.database
     vault: Vault = request.app.state.vault
-    async with database.fast.connection() as connection:
-        tenant = await authenticate_request(request, connection)
-        data = BLOC.parse(CustomerCreate, body, CREATE_FIELDS, defaults=_create_defaults(body))
-        if not database.fast.is_sqlite:
-            customer = await service.create_customer_fast(connection, vault, tenant, data)
-    if database.fast.is_sqlite:
-        async with database.write_session() as session:
-            customer = await service.create_customer(session, vault, tenant, data)
+    customer = (
+        await create_through_services(
+            request,
+            lambda: BLOC.parse(
+                CustomerCreate, body, CREATE_FIELDS, defaults=_create_defaults(body)
+            ),
+        )
+    ).customer
     return BLOC.success(
         bloc_customer(customer_to_dict(customer, vault), created=True),
         "Customer added successfully",
